@@ -446,6 +446,8 @@ fill_plugins(struct cg_config *cfg, struct cg_schema_ctx *ctx)
 		ic->settings = s != NULL ? s->raw : NULL;
 		ic->line = b->line;
 		ic->col = b->col;
+		ic->plugin_line = p->line;
+		ic->plugin_col = p->col;
 		cfg->plugins.instance_count++;
 	}
 	if (get_list(cfg, "rates.sources", &cfg->rates.sources,

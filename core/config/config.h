@@ -37,6 +37,8 @@ struct cg_instance_config {
 	const struct cg_ynode *settings;  /* NULL: no settings block */
 	int line;               /* position of the instance block */
 	int col;
+	int plugin_line;        /* position of its "plugin" value */
+	int plugin_col;
 };
 
 struct cg_config {

@@ -656,18 +656,25 @@ cg_cval_dump(const struct cg_cval *v, FILE *f, int indent)
 		const struct cg_cval *it = &v->items[i];
 
 		if (v->type == CG_KEY_STRING_LIST)
-			fprintf(f, "%*s- ", indent, "");
-		else if (it->source != NULL)
-			/* Show where a secret or _env value came from, never
-			 * a secret itself. */
+			fprintf(f, "%*s-", indent, "");
+		else if (it->source != NULL && (it->flags & CG_KEY_SECRET))
+			/* Show where a secret came from, never the secret. */
 			fprintf(f, "%*s%s_%s: ", indent, "", it->name,
 			    strncmp(it->source, "env ", 4) == 0 ? "env" :
 			    "file");
 		else
-			fprintf(f, "%*s%s: ", indent, "", it->name);
-		if (it->source != NULL) {
+			fprintf(f, "%*s%s:", indent, "", it->name);
+		if (it->source != NULL && (it->flags & CG_KEY_SECRET)) {
 			dump_scalar(f, strchr(it->source, ' ') + 1);
 			fputc('\n', f);
+			continue;
+		}
+		if (it->type != CG_KEY_TABLE && it->type != CG_KEY_MAP &&
+		    !(it->type == CG_KEY_STRING_LIST && it->n > 0))
+			fputc(' ', f);
+		if (it->source != NULL) {
+			dump_scalar(f, it->str);
+			fprintf(f, "  # from %s\n", it->source);
 			continue;
 		}
 		switch (it->type) {
@@ -675,7 +682,7 @@ cg_cval_dump(const struct cg_cval *v, FILE *f, int indent)
 		case CG_KEY_MAP:
 		case CG_KEY_STRING_LIST:
 			fputs(it->n ? "\n" : (it->type == CG_KEY_STRING_LIST ?
-			    "[]\n" : "{}\n"), f);
+			    "[]\n" : " {}\n"), f);
 			cg_cval_dump(it, f, indent + 2);
 			break;
 		case CG_KEY_ANY:

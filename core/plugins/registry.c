@@ -250,12 +250,13 @@ get_file(struct cg_plugins *ps, const struct cg_config *cfg,
 	    sizeof(searched)) < 0) {
 		snprintf(err, errlen, "%s:%d:%d: plugins.instances.%s.plugin: "
 		    "no plugin file \"%s.so\" (searched %s)", cfg->file,
-		    ic->line, ic->col, ic->name, ic->plugin, searched);
+		    ic->plugin_line, ic->plugin_col, ic->name, ic->plugin, searched);
 		return NULL;
 	}
 	if ((f = open_file(ic->plugin, path, reason, sizeof(reason))) == NULL) {
 		snprintf(err, errlen, "%s:%d:%d: plugins.instances.%s.plugin: "
-		    "%s", cfg->file, ic->line, ic->col, ic->name, reason);
+		    "%s", cfg->file, ic->plugin_line, ic->plugin_col, ic->name,
+		    reason);
 		return NULL;
 	}
 	*tail = f;
