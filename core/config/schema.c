@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CG_SECRET_MAX 65536
@@ -213,6 +214,7 @@ read_secret(struct cg_schema_ctx *ctx, const struct cg_ynode *n,
     const char *path, struct cg_cval *v)
 {
 	char full[PATH_MAX], *buf = NULL;
+	struct stat st;
 	ssize_t r;
 	size_t len = 0;
 	int fd, err;
@@ -221,10 +223,17 @@ read_secret(struct cg_schema_ctx *ctx, const struct cg_ynode *n,
 		snprintf(full, sizeof(full), "%s/%s", ctx->basedir, n->value);
 	else
 		snprintf(full, sizeof(full), "%s", n->value);
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* O_NONBLOCK and the S_ISREG check: a FIFO or a device must not
+	 * hang or flood the start. */
+	if ((fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		err = errno;
 		return cg_schema_error(ctx, n->line, n->col,
 		    "%s: cannot read \"%s\": %s", path, full, strerror(err));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return cg_schema_error(ctx, n->line, n->col,
+		    "%s: \"%s\" is not a regular file", path, full);
 	}
 	if ((buf = malloc(CG_SECRET_MAX + 1)) == NULL) {
 		close(fd);

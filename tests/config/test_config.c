@@ -278,6 +278,9 @@ Test(config, secret_errors)
 	refused("database: {socket: /s, name: x, password_env: CG_TEST_PW, "
 	    "password_file: /p}\n", "gw.yaml:1:59: database.password: give "
 	    "only one of \"password_env\" and \"password_file\"");
+	refused("database: {socket: /s, name: x, password_file: /dev/null}\n",
+	    "gw.yaml:1:48: database.password_file: \"/dev/null\" is not a "
+	    "regular file");
 	char text[256], *path = temp_file("\n");
 
 	snprintf(text, sizeof(text), "database: {socket: /s, name: x, "
