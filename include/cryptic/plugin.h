@@ -3,7 +3,9 @@
  *
  * UNSTABLE: the ABI stays 0.x until every plugin kind (network, rates,
  * watcher) has been proven by two real plugins; then it becomes 1.0 and is
- * frozen by the test suite. Within one major the rules below already hold.
+ * frozen by the test suite. Until then it may still be reshaped, but an
+ * incompatible change always gets a new major; within one major the rules
+ * below already hold. See docs/plugins.md.
  *
  * This is the only header a plugin needs. It depends on <stdint.h> and
  * <stddef.h> only; every struct uses fixed-width integers, pointers and
@@ -189,7 +191,8 @@ struct cg_host_api {
 	/* Number of items of a list, table or map. */
 	int (*config_count)(struct cg_host *host, const char *path,
 	    uint32_t *out);
-	/* Name of the index-th key of a table or map, in file order. */
+	/* Name of the index-th key of a map (file order) or of a table
+	 * (schema order; absent optional keys are skipped). */
 	int (*config_key)(struct cg_host *host, const char *path,
 	    uint32_t index, char *out, size_t out_size, size_t *out_len);
 
