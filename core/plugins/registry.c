@@ -571,9 +571,13 @@ reload_instance(struct cg_plugin_instance *inst, struct cg_cval *settings,
 		old->settings = *settings;
 		pthread_rwlock_unlock(&old->settings_lock);
 		memset(settings, 0, sizeof(*settings));
+		/* Never beside the instance's serialized calls; lock order:
+		 * op_lock, then life_lock. */
+		pthread_mutex_lock(&inst->op_lock);
 		pthread_mutex_lock(&life_lock);
 		rc = d->reconfigure(old->handle);
 		pthread_mutex_unlock(&life_lock);
+		pthread_mutex_unlock(&inst->op_lock);
 		if (rc == 0) {
 			cg_cval_clear(&saved);
 			release(inst, old);

@@ -55,6 +55,11 @@ void cg_plugins_stop(struct cg_plugins *plugins);
  * moving instances needs a restart (cg_config_compare reports it) and is
  * ignored here. Returns the number of instances changed, or -1 with err
  * (nothing changed then).
+ *
+ * Like cg_plugins_load_all it may block (a plugin's create may do network
+ * I/O, reconfigure waits for the instance's running scan or fetch): call
+ * both at start-up or from a worker thread, never on the event loop.
+ * Calls running on other threads meanwhile are safe.
  */
 int cg_plugins_reload(struct cg_plugins *plugins, const struct cg_config *cfg,
     char *err, size_t errlen);

@@ -32,6 +32,8 @@
  *    also concurrently with scan on the same instance;
  *  - scan, tip and block_hash are serialized per instance (one scanner);
  *  - rates fetch and watcher operations are serialized per instance;
+ *  - reconfigure never runs beside the instance's serialized operations
+ *    (but may run beside the pure network operations);
  *  - everything except create/destroy runs on host worker threads, where
  *    blocking (the host's HTTP service) is allowed.
  *

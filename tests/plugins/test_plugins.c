@@ -7,6 +7,9 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,7 +333,101 @@ Test(plugins, reload_applies_changed_settings_only)
 	cg_config_free(old);
 	cr_assert_eq(cg_plugin_rates_fetch(cg_plugins_find(ps, "p2", 0), &pair,
 	    1, collect, &q), 0);
-	cr_assert_str_eq(q.text, "PROBE/INFO=changed/10/0/0/-;");
+	/* Reconfigured in place (the probe marks that with "+r"). */
+	cr_assert_str_eq(q.text, "PROBE/INFO=changed+r/10/0/0/-;");
+}
+
+Test(plugins, refused_reconfigure_falls_back_to_a_new_instance)
+{
+	struct cg_rate_pair pair = { "PROBE", "INFO" };
+	struct quotes q = { "" };
+	struct cg_config *old;
+	char text[2048];
+
+	cr_assert_eq(load(probe_block, 0), 0, "%s", err);
+	old = cfg;
+	snprintf(text, sizeof(text), "database: {socket: /tmp/db.sock, name: t}"
+	    "\n%s", probe_block);
+	*strstr(text, "label: second") = '\0';
+	strcat(text, "label: refuse, limit: 9}\n");
+	cr_assert_eq(cg_config_load_buffer("t.yaml", text, strlen(text), &cfg,
+	    err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cg_plugins_reload(ps, cfg, err, sizeof(err)), 1, "%s", err);
+	cg_config_free(old);
+	cr_assert_eq(cg_plugin_rates_fetch(cg_plugins_find(ps, "p2", 0), &pair,
+	    1, collect, &q), 0);
+	cr_assert_str_eq(q.text, "PROBE/INFO=refuse/9/0/0/-;");
+}
+
+struct hammer {
+	struct cg_plugin_instance *inst;
+	atomic_int stop;
+	atomic_int calls;
+	int bad;
+};
+
+static int
+check_quote(void *ctx, const char *base, const char *quote,
+    const char *price, int64_t at)
+{
+	struct hammer *h = ctx;
+
+	if (strcmp(price, "1") != 0 && strcmp(price, "2") != 0)
+		h->bad++;
+	return 0;
+}
+
+static void *
+hammer_fetch(void *arg)
+{
+	struct hammer *h = arg;
+	struct cg_rate_pair pair = { "BTC", "USD" };
+
+	while (!atomic_load(&h->stop)) {
+		if (cg_plugin_rates_fetch(h->inst, &pair, 1, check_quote, h) != 0)
+			h->bad++;
+		atomic_fetch_add(&h->calls, 1);
+	}
+	return NULL;
+}
+
+Test(plugins, reload_while_calls_run)
+{
+#define RELOAD_FMT "database: {socket: /tmp/db.sock, name: t}\n" \
+	    "plugins:\n  instances:\n    m:\n      plugin: manual\n" \
+	    "      settings: {rates: {BTC: {USD: \"%d\"}}}\n"
+	struct hammer h = { 0 };
+	struct cg_config *next;
+	char text[512];
+	pthread_t t[1];
+
+	snprintf(text, sizeof(text), RELOAD_FMT, 1);
+	cr_assert_eq(cg_config_load_buffer("t.yaml", text, strlen(text), &cfg,
+	    err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cg_plugins_load_all(cfg, 0, &ps, err, sizeof(err)), 0,
+	    "%s", err);
+	h.inst = cg_plugins_find(ps, "m", 0);
+	atomic_init(&h.stop, 0);
+	atomic_init(&h.calls, 0);
+	pthread_create(&t[0], NULL, hammer_fetch, &h);
+	for (int i = 0; i < 40; i++) {
+		/* Let calls run between (and during) the reloads. */
+		int seen = atomic_load(&h.calls);
+
+		while (atomic_load(&h.calls) == seen)
+			sched_yield();
+		snprintf(text, sizeof(text), RELOAD_FMT, 2 - i % 2);
+		cr_assert_eq(cg_config_load_buffer("t.yaml", text, strlen(text),
+		    &next, err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(cg_plugins_reload(ps, next, err, sizeof(err)), 1,
+		    "%s", err);
+		cg_config_free(cfg);
+		cfg = next;
+	}
+	atomic_store(&h.stop, 1);
+	pthread_join(t[0], NULL);
+	cr_assert(atomic_load(&h.calls) >= 40);
+	cr_assert_eq(h.bad, 0);
 }
 
 Test(plugins, bad_reload_changes_nothing)

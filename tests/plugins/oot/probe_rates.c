@@ -47,6 +47,41 @@ static const struct cg_plugin_key probe_keys[] = {
 	{ .name = "token", .type = CG_KEY_STRING, .flags = CG_KEY_SECRET },
 };
 
+/* Reads the settings; also on reconfigure, when the host has already
+ * switched the getters to the new values. */
+static int
+probe_read(struct probe *p)
+{
+	size_t len;
+	int rc;
+
+	if ((rc = p->api->config_string(p->host, "label", p->label,
+	    sizeof(p->label), &len)) < 0 ||
+	    (rc = p->api->config_string(p->host, "price", p->price,
+	    sizeof(p->price), &len)) < 0 ||
+	    (rc = p->api->config_int(p->host, "limit", &p->limit)) < 0 ||
+	    (rc = p->api->config_bool(p->host, "flag", &p->flag)) < 0)
+		return rc;
+	if (p->api->config_string(p->host, "token", p->token, sizeof(p->token),
+	    &len) < 0)
+		strcpy(p->token, "-");
+	if (p->api->config_count(p->host, "endpoints", &p->endpoints) < 0)
+		p->endpoints = 0;
+	/* A label "refuse" makes reconfigure fail: the host must recreate. */
+	return strcmp(p->label, "refuse") == 0 ? -EINVAL : 0;
+}
+
+static int
+probe_reconfigure(void *instance)
+{
+	struct probe *p = instance;
+	int rc = probe_read(p);
+
+	if (rc == 0)
+		strcat(p->label, "+r");
+	return rc;
+}
+
 static void
 probe_destroy(void *instance)
 {
@@ -58,7 +93,6 @@ probe_create(const struct cg_host_api *api, struct cg_host *host,
     void **instance)
 {
 	struct probe *p;
-	size_t len;
 	int rc;
 
 	if (!CG_HAS_MEMBER(api, struct cg_host_api, stopping))
@@ -67,20 +101,10 @@ probe_create(const struct cg_host_api *api, struct cg_host *host,
 		return -ENOMEM;
 	p->api = api;
 	p->host = host;
-	if ((rc = api->config_string(host, "label", p->label, sizeof(p->label),
-	    &len)) < 0 ||
-	    (rc = api->config_string(host, "price", p->price, sizeof(p->price),
-	    &len)) < 0 ||
-	    (rc = api->config_int(host, "limit", &p->limit)) < 0 ||
-	    (rc = api->config_bool(host, "flag", &p->flag)) < 0) {
+	if ((rc = probe_read(p)) < 0 && strcmp(p->label, "refuse") != 0) {
 		free(p);
 		return rc;
 	}
-	if (api->config_string(host, "token", p->token, sizeof(p->token),
-	    &len) < 0)
-		strcpy(p->token, "-");
-	if (api->config_count(host, "endpoints", &p->endpoints) < 0)
-		p->endpoints = 0;
 	api->log(host, CG_PLUGIN_LOG_INFO, "probe created label=%s limit=%lld",
 	    p->label, (long long)p->limit);
 	*instance = p;
@@ -131,6 +155,7 @@ static const struct cg_plugin_descriptor probe_descriptor = {
 	.create = probe_create,
 	.destroy = probe_destroy,
 	.ops = &probe_ops,
+	.reconfigure = probe_reconfigure,
 };
 
 CG_PLUGIN_EXPORT const struct cg_plugin_descriptor *
