@@ -105,12 +105,56 @@ refuse(const char *path, uint32_t found, int have_found, char *err,
 	return -1;
 }
 
+/* A plugin's schema is walked by the validator: check its shape first. */
+static const char *
+check_keys(const struct cg_plugin_key *keys, size_t count, size_t key_size,
+    int depth)
+{
+	const char *bad;
+
+	if (depth > 16)
+		return "nested deeper than 16 levels";
+	for (size_t i = 0; i < count; i++) {
+		const struct cg_plugin_key *k = (const void *)
+		    ((const char *)keys + i * key_size);
+
+		if (k->name == NULL || k->name[0] == '\0')
+			return "a key has no name";
+		switch (k->type) {
+		case CG_KEY_STRING:
+		case CG_KEY_INT:
+		case CG_KEY_BOOL:
+		case CG_KEY_DECIMAL:
+		case CG_KEY_STRING_LIST:
+			break;
+		case CG_KEY_ENUM:
+			if (k->choices == NULL)
+				return "an enum key has no choices";
+			break;
+		case CG_KEY_TABLE:
+		case CG_KEY_MAP:
+			if ((k->child_count > 0 && k->children == NULL) ||
+			    (k->type == CG_KEY_MAP && k->child_count != 1) ||
+			    k->child_count > CG_PLUGIN_MAX_KEYS)
+				return "a table or map key has malformed children";
+			if ((bad = check_keys(k->children, k->child_count,
+			    key_size, depth + 1)) != NULL)
+				return bad;
+			break;
+		default:
+			return "a key has an unknown type";
+		}
+	}
+	return NULL;
+}
+
 /* Checks what the host will read before it reads it. */
 static int
 check_descriptor(const char *path, const struct cg_plugin_descriptor *d,
     char *err, size_t errlen)
 {
 	const uint32_t *ops;
+	const char *bad;
 	size_t min;
 
 	if (d == NULL)
@@ -138,6 +182,10 @@ check_descriptor(const char *path, const struct cg_plugin_descriptor *d,
 		return refuse(path, d->abi_version, 1, err, errlen,
 		    "config schema of %u keys of %u bytes is malformed",
 		    d->key_count, d->key_size);
+	if (d->key_count > 0 && (bad = check_keys(d->keys, d->key_count,
+	    d->key_size, 0)) != NULL)
+		return refuse(path, d->abi_version, 1, err, errlen,
+		    "config schema: %s", bad);
 	ops = d->ops;
 	if (*ops < min)
 		return refuse(path, d->abi_version, 1, err, errlen,
@@ -423,6 +471,21 @@ oom:
 fail:
 	cg_plugins_free(ps);
 	return -1;
+}
+
+int
+cg_config_check(const char *path, char *err, size_t errlen)
+{
+	struct cg_config *cfg;
+	struct cg_plugins *ps;
+	int rc;
+
+	if (cg_config_load(path, &cfg, err, errlen) < 0)
+		return -1;
+	rc = cg_plugins_load_all(cfg, CG_PLUGINS_CHECK_ONLY, &ps, err, errlen);
+	cg_plugins_free(ps);
+	cg_config_free(cfg);
+	return rc;
 }
 
 void

@@ -41,6 +41,11 @@ struct cg_plugin_instance;
 int cg_plugins_load_all(const struct cg_config *cfg, uint32_t flags,
     struct cg_plugins **out, char *err, size_t errlen);
 
+/* --check-config: loads path, validates it and every enabled plugin
+ * instance's settings without creating anything. 0, or -1 with the one
+ * message in err. */
+int cg_config_check(const char *path, char *err, size_t errlen);
+
 /* Destroys the instances (after the workers stopped). Files stay mapped. */
 void cg_plugins_free(struct cg_plugins *plugins);
 

@@ -22,6 +22,7 @@ FIXTURES = {
     "refuse_undersized": ("refused.c", ["-DREFUSE_UNDERSIZED"]),
     "refuse_kind": ("refused.c", ["-DREFUSE_KIND"]),
     "refuse_ops": ("refused.c", ["-DREFUSE_OPS"]),
+    "refuse_schema": ("refused.c", ["-DREFUSE_SCHEMA"]),
 }
 
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cg_build_config.h"
 #include "config/config.h"
@@ -194,6 +195,25 @@ Test(plugins, missing_plugin_file_is_a_positioned_error)
 	cr_assert(strstr(err, CG_PLUGIN_DIR ")") != NULL, "%s", err);
 }
 
+Test(plugins, check_config_covers_plugin_settings)
+{
+	char path[] = "/tmp/cg-check-XXXXXX";
+	const char *text = "database: {socket: /s, name: x}\nplugins:\n"
+	    "  instances:\n    m:\n      plugin: manual\n"
+	    "      settings: {rates: {BTC: {USD: abc}}}\n";
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	cr_assert_eq(cg_config_check(path, err, sizeof(err)), -1);
+	unlink(path);
+	cr_assert(strstr(err, ":6:37: plugins.instances.m.settings.rates.BTC."
+	    "USD: expected a decimal number") != NULL, "%s", err);
+	cr_assert_eq(cg_config_check("/nonexistent.yaml", err, sizeof(err)),
+	    -1);
+}
+
 Test(plugins, disabled_instances_are_not_loaded)
 {
 	cr_assert_eq(load("plugins:\n  instances:\n    p1:\n"
@@ -272,6 +292,12 @@ Test(plugins, undersized_ops_are_refused)
 	snprintf(reason, sizeof(reason), "rates ops of 4 bytes are smaller "
 	    "than the minimum %zu", (size_t)CG_RATES_OPS_MIN_SIZE);
 	expect_refused("refuse_ops", "0.1", reason);
+}
+
+Test(plugins, malformed_schema_is_refused)
+{
+	expect_refused("refuse_schema", "0.1", "config schema: a table or map "
+	    "key has malformed children");
 }
 
 Test(plugins, older_minor_loads_and_is_never_called_past_its_size)

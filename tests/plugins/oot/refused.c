@@ -5,6 +5,7 @@
  *   REFUSE_UNDERSIZED  descriptor smaller than the minimum
  *   REFUSE_KIND        unknown kind
  *   REFUSE_OPS         ops table smaller than the kind's minimum
+ *   REFUSE_SCHEMA      a map key without its item spec
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +40,12 @@ static const struct cg_rates_ops r_ops = {
 	.fetch = r_fetch,
 };
 
+#ifdef REFUSE_SCHEMA
+static const struct cg_plugin_key r_keys[] = {
+	{ .name = "rates", .type = CG_KEY_MAP, .child_count = 1 },
+};
+#endif
+
 static const struct cg_plugin_descriptor r_descriptor = {
 #ifdef REFUSE_MAJOR
 	.abi_version = (uint32_t)(CG_PLUGIN_ABI_MAJOR + 1) << 16 | 0u,
@@ -56,6 +63,10 @@ static const struct cg_plugin_descriptor r_descriptor = {
 	.kind = CG_PLUGIN_KIND_RATES,
 #endif
 	.key_size = sizeof(struct cg_plugin_key),
+#ifdef REFUSE_SCHEMA
+	.keys = r_keys,
+	.key_count = 1,
+#endif
 	.name = "refused",
 	.version = "0",
 	.create = r_create,
