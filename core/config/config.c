@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -291,6 +292,35 @@ fill_daemon(struct cg_config *cfg, struct cg_schema_ctx *ctx)
 	return 0;
 }
 
+/* "192.0.2.1", "10.0.0.0/8", "2001:db8::/32". */
+static int
+valid_cidr(const char *s)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	int v6, bits = 0;
+
+	if (alen == 0 || alen >= sizeof(addr))
+		return 0;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	v6 = strchr(addr, ':') != NULL;
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
+		return 0;
+	if (slash == NULL)
+		return 1;
+	if (slash[1] == '\0' || strlen(slash + 1) > 3)
+		return 0;
+	for (const char *p = slash + 1; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		bits = bits * 10 + (*p - '0');
+	}
+	return bits <= (v6 ? 128 : 32);
+}
+
 static int
 fill_http(struct cg_config *cfg, struct cg_schema_ctx *ctx)
 {
@@ -316,6 +346,14 @@ fill_http(struct cg_config *cfg, struct cg_schema_ctx *ctx)
 		return cg_schema_error(ctx, VPOS(get(cfg, "http.public_url")),
 		    "%s: \"%s\" is not an http:// or https:// URL",
 		    "http.public_url", url);
+	if ((l = get(cfg, "http.trusted_proxies")) != NULL) {
+		for (size_t i = 0; i < l->n; i++)
+			if (!valid_cidr(l->items[i].str))
+				return cg_schema_error(ctx, l->items[i].line,
+				    l->items[i].col, "http.trusted_proxies.%zu: "
+				    "\"%s\" is not an IP address or CIDR range",
+				    i, l->items[i].str);
+	}
 	cfg->http.max_body_bytes = get_num(cfg, "http.max_body_bytes");
 	cfg->http.max_connections = get_num(cfg, "http.max_connections");
 	cfg->http.request_timeout_s = get_num(cfg, "http.request_timeout_s");

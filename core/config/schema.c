@@ -521,6 +521,7 @@ cg_schema_validate(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
 	for (size_t i = 0; i < count; i++) {
 		const struct cg_plugin_key *k = key_at(keys, key_size, i);
 		const struct cg_ynode *found = NULL, *fkey = NULL;
+		const struct cg_ynode *nullkey = NULL;
 		int found_how = 0;
 		struct cg_cval *v = &out->items[out->n];
 
@@ -529,8 +530,13 @@ cg_schema_validate(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
 			if (match_key(node->keys[j]->value, keys, count,
 			    key_size, &how) != (long)i)
 				continue;
-			if (cg_ynode_is_null(node->items[j]))
+			if (cg_ynode_is_null(node->items[j])) {
+				/* Report a required key left empty where it
+				 * is written. */
+				if (nullkey == NULL)
+					nullkey = node->keys[j];
 				continue;
+			}
 			if (found != NULL)
 				return cg_schema_error(ctx,
 				    node->keys[j]->line, node->keys[j]->col,
@@ -541,6 +547,10 @@ cg_schema_validate(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
 			found_how = how;
 		}
 		if (found == NULL) {
+			if ((k->flags & CG_KEY_REQUIRED) && nullkey != NULL)
+				return cg_schema_error(ctx, nullkey->line,
+				    nullkey->col, "%s: a value is required",
+				    sub);
 			if (k->flags & CG_KEY_REQUIRED)
 				return cg_schema_error(ctx, line, col,
 				    "missing required key \"%s\"", sub);

@@ -102,6 +102,7 @@ Test(config, values_override_defaults)
 	cr_assert_str_eq(cfg->control.group, "wheel");
 	cr_assert_eq(cfg->control.mode, 0600);
 	cr_assert_eq(cfg->workers.api, 8);
+	cr_assert_eq(cfg->http.trusted_proxy_count, 0);
 	cr_assert_eq(cfg->webhooks.allow_private_targets, 1);
 }
 
@@ -178,6 +179,12 @@ Test(config, enums_and_semantic_checks)
 	refused(DB "http: {public_url: ftp://example.com}\n", "gw.yaml:2:20: "
 	    "http.public_url: \"ftp://example.com\" is not an http:// or "
 	    "https:// URL");
+	refused(DB "http: {trusted_proxies: [10.0.0.0/8, \"::1\", 10.1/33]}"
+	    "\n", "gw.yaml:2:45: http.trusted_proxies.2: \"10.1/33\" is not an "
+	    "IP address or CIDR range");
+	refused(DB "http: {trusted_proxies: [\"2001:db8::/129\"]}\n",
+	    "gw.yaml:2:26: http.trusted_proxies.0: \"2001:db8::/129\" is not "
+	    "an IP address or CIDR range");
 	refused(DB "control: {mode: \"0999\"}\n", "gw.yaml:2:17: control.mode: "
 	    "\"0999\" is not an octal file mode such as 0660");
 	refused(DB "daemon: {state_dir: relative}\n", "gw.yaml:2:21: "
@@ -194,6 +201,8 @@ Test(config, missing_required_keys)
 	refused("", "gw.yaml:1:1: missing required key \"database\"");
 	refused("database: {socket: /s}\n", "gw.yaml:1:11: missing required "
 	    "key \"database.name\"");
+	refused("database: {socket: /s, name: }\n", "gw.yaml:1:24: "
+	    "database.name: a value is required");
 	refused(DB "plugins:\n  instances:\n    r: {enabled: true}\n",
 	    "gw.yaml:4:8: missing required key \"plugins.instances.r.plugin\"");
 }
