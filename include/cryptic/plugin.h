@@ -308,7 +308,7 @@ struct cg_scan_sink {
 
 struct cg_scan_request {
 	uint32_t struct_size;
-	uint32_t max_blocks;        /* batch limit (≥ 1) */
+	uint32_t max_blocks;        /* batch limit (at least 1) */
 	/* First block of this batch, and the hash the host holds for the
 	 * block before it ("" when it has none). */
 	uint64_t from_height;
@@ -330,7 +330,7 @@ struct cg_scan_result {
 	uint64_t next_height;       /* first height of the next batch */
 	uint64_t tip_height;        /* chain head seen during the scan */
 	char *cursor;               /* host buffer for the plugin's cursor */
-	uint64_t cursor_size;       /* its size (the host gives ≥ 1024) */
+	uint64_t cursor_size;       /* its size (the host gives at least 1024) */
 };
 
 struct cg_network_ops {
