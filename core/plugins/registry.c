@@ -671,12 +671,40 @@ reload_instance(struct cg_plugin_instance *inst, struct cg_cval *settings,
 	return 0;
 }
 
+/* 1 when the instance took new settings, 0 when they did not change
+ * (or it is not running), -1 when its new object failed to start (it
+ * keeps the old one). */
+static int
+apply_settings(struct cg_plugin_instance *inst, struct cg_cval *next,
+    char *err, size_t errlen)
+{
+	struct cg_host *h;
+	int same;
+
+	if (next->type == 0 || (h = acquire(inst)) == NULL)
+		return 0;
+	pthread_rwlock_rdlock(&h->settings_lock);
+	same = cg_cval_equal(&h->settings, next);
+	pthread_rwlock_unlock(&h->settings_lock);
+	release(inst, h);
+	if (same)
+		return 0;
+	if (reload_instance(inst, next, err, errlen) < 0) {
+		cg_error("plugins", "reload failed instance=%s: %s", inst->name,
+		    err);
+		return -1;
+	}
+	cg_info("plugins", "instance reconfigured name=%s", inst->name);
+	return 1;
+}
+
 int
 cg_plugins_reload(struct cg_plugins *ps, const struct cg_config *cfg,
     char *err, size_t errlen)
 {
 	struct cg_cval *next;
-	int changed = 0;
+	char msg[1024];
+	int changed = 0, failed = 0;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -701,31 +729,20 @@ cg_plugins_reload(struct cg_plugins *ps, const struct cg_config *cfg,
 		}
 	}
 	for (size_t i = 0; i < ps->n; i++) {
-		struct cg_host *h = acquire(ps->insts[i]);
-		int same;
-
-		if (h == NULL || next[i].type == 0)
-			goto skip;
-		pthread_rwlock_rdlock(&h->settings_lock);
-		same = cg_cval_equal(&h->settings, &next[i]);
-		pthread_rwlock_unlock(&h->settings_lock);
-		release(ps->insts[i], h);
-		if (same)
-			continue;
-		if (reload_instance(ps->insts[i], &next[i], err, errlen) < 0) {
-			cg_error("plugins", "reload failed instance=%s: %s",
-			    ps->insts[i]->name, err);
-			changed = -1;
-			goto done;
+		switch (apply_settings(ps->insts[i], &next[i], msg,
+		    sizeof(msg))) {
+		case 1:
+			changed++;
+			break;
+		case -1:
+			/* Keep going: the others are valid and independent. */
+			if (failed++ == 0)
+				snprintf(err, errlen, "%s", msg);
+			break;
 		}
-		cg_info("plugins", "instance reconfigured name=%s",
-		    ps->insts[i]->name);
-		changed++;
-		continue;
-skip:
-		if (h != NULL)
-			release(ps->insts[i], h);
 	}
+	if (failed)
+		changed = -1;
 done:
 	for (size_t i = 0; i < ps->n; i++)
 		cg_cval_clear(&next[i]);

@@ -58,8 +58,10 @@ void cg_plugins_stop(struct cg_plugins *plugins);
  * (if the plugin offers it) or replaced by a new instance; the old one is
  * destroyed when its last running call returns. Adding, removing or
  * moving instances needs a restart (cg_config_compare reports it) and is
- * ignored here. Returns the number of instances changed, or -1 with err
- * (nothing changed then).
+ * ignored here. Returns the number of instances changed, or -1 with err:
+ * when a settings block is invalid nothing changes; when an instance's new
+ * object fails to start, that instance keeps its old one (the others are
+ * still applied).
  *
  * Like cg_plugins_load_all it may block (a plugin's create may do network
  * I/O, reconfigure waits for the instance's running scan or fetch): call

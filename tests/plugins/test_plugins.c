@@ -385,6 +385,29 @@ Test(plugins, refused_reconfigure_falls_back_to_a_new_instance)
 	cr_assert_str_eq(q.text, "PROBE/INFO=refuse/9/0/0/-;");
 }
 
+Test(plugins, instance_failing_to_restart_keeps_its_old_object)
+{
+	struct cg_rate_pair pair = { "BTC", "USD" };
+	struct quotes q = { "" };
+	struct cg_config *next;
+	const char *text = "database: {socket: /tmp/db.sock, name: t}\n"
+	    "plugins:\n  instances:\n    m:\n      plugin: manual\n"
+	    "      settings: {rates: {BTC: {USD: \"0.00\"}}}\n";
+
+	cr_assert_eq(load("plugins:\n  instances:\n    m:\n"
+	    "      plugin: manual\n      settings: {rates: {BTC: {USD: 5}}}\n",
+	    0), 0, "%s", err);
+	cr_assert_eq(cg_config_load_buffer("t.yaml", text, strlen(text), &next,
+	    err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cg_plugins_reload(ps, next, err, sizeof(err)), -1);
+	cg_config_free(next);
+	cr_assert_str_eq(err, "plugin instance m (manual) failed to start: "
+	    "Invalid argument");
+	cr_assert_eq(cg_plugin_rates_fetch(cg_plugins_find(ps, "m", 0), &pair,
+	    1, collect, &q), 0);
+	cr_assert_str_eq(q.text, "BTC/USD=5;");
+}
+
 struct hammer {
 	struct cg_plugin_instance *inst;
 	atomic_int stop;
