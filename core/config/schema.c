@@ -488,21 +488,16 @@ fill_default(struct cg_schema_ctx *ctx, const struct cg_plugin_key *k,
 	return 1;
 }
 
-int
-cg_schema_validate(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
-    int line, int col, const char *path, const struct cg_plugin_key *keys,
-    size_t count, size_t key_size, struct cg_cval *out)
+/* Every key written must name a key of the schema, secrets indirectly. */
+static int
+check_written_keys(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
+    const char *path, const struct cg_plugin_key *keys, size_t count,
+    size_t key_size)
 {
 	char sub[CG_PATH_MAX];
-	int how, rc;
+	int how;
 
-	out->type = CG_KEY_TABLE;
-	if (node != NULL && cg_ynode_is_null(node))
-		node = NULL;
-	if (node != NULL && node->kind != CG_YNODE_MAP)
-		return cg_schema_error(ctx, node->line, node->col,
-		    "%s%sexpected a mapping", path, path[0] ? ": " : "");
-	for (size_t i = 0; node != NULL && i < node->n; i++) {
+	for (size_t i = 0; i < node->n; i++) {
 		const struct cg_ynode *kn = node->keys[i];
 		long ki = match_key(kn->value, keys, count, key_size, &how);
 
@@ -516,72 +511,113 @@ cg_schema_validate(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
 			    "%s: secrets may not be written inline; use %s_file"
 			    " or %s_env", sub, kn->value, kn->value);
 	}
+	return 0;
+}
+
+struct written {
+	const struct cg_ynode *key;    /* as written: NAME, NAME_file, NAME_env */
+	const struct cg_ynode *value;
+	const struct cg_ynode *nullkey; /* a NAME written with no value */
+	int how;
+};
+
+/* Finds the one non-null spelling of schema key i in node. */
+static int
+find_written(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
+    const char *sub, const struct cg_plugin_key *keys, size_t count,
+    size_t key_size, size_t i, struct written *w)
+{
+	int how;
+
+	memset(w, 0, sizeof(*w));
+	for (size_t j = 0; node != NULL && j < node->n; j++) {
+		if (match_key(node->keys[j]->value, keys, count, key_size,
+		    &how) != (long)i)
+			continue;
+		if (cg_ynode_is_null(node->items[j])) {
+			if (w->nullkey == NULL)
+				w->nullkey = node->keys[j];
+			continue;
+		}
+		if (w->value != NULL)
+			return cg_schema_error(ctx, node->keys[j]->line,
+			    node->keys[j]->col, "%s: give only one of \"%s\" "
+			    "and \"%s\"", sub, w->key->value,
+			    node->keys[j]->value);
+		w->key = node->keys[j];
+		w->value = node->items[j];
+		w->how = how;
+	}
+	return 0;
+}
+
+/* One key of a table: 1 with v filled, 0 when absent, -1 on error. */
+static int
+validate_key(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
+    int line, int col, const char *path, const struct cg_plugin_key *keys,
+    size_t count, size_t key_size, size_t i, struct cg_cval *v)
+{
+	const struct cg_plugin_key *k = key_at(keys, key_size, i);
+	char sub[CG_PATH_MAX], ipath[CG_PATH_MAX];
+	struct written w;
+
+	join(sub, path, k->name);
+	if (find_written(ctx, node, sub, keys, count, key_size, i, &w) < 0)
+		return -1;
+	if (w.value == NULL) {
+		/* A required key left empty is reported where written. */
+		if ((k->flags & CG_KEY_REQUIRED) && w.nullkey != NULL)
+			return cg_schema_error(ctx, w.nullkey->line,
+			    w.nullkey->col, "%s: a value is required", sub);
+		if (k->flags & CG_KEY_REQUIRED)
+			return cg_schema_error(ctx, line, col,
+			    "missing required key \"%s\"", sub);
+		return fill_default(ctx, k, key_size, sub, line, col, v);
+	}
+	if (w.how == 0)
+		return convert(ctx, w.value, k, key_size, sub, v) < 0 ? -1 : 1;
+	join(ipath, path, w.key->value);
+	v->type = k->type;
+	v->flags = k->flags;
+	v->line = w.value->line;
+	v->col = w.value->col;
+	return convert_indirect(ctx, w.value, k, w.how == 2, ipath, v) < 0 ?
+	    -1 : 1;
+}
+
+int
+cg_schema_validate(struct cg_schema_ctx *ctx, const struct cg_ynode *node,
+    int line, int col, const char *path, const struct cg_plugin_key *keys,
+    size_t count, size_t key_size, struct cg_cval *out)
+{
+	int rc;
+
+	out->type = CG_KEY_TABLE;
+	if (node != NULL && cg_ynode_is_null(node))
+		node = NULL;
+	if (node != NULL && node->kind != CG_YNODE_MAP)
+		return cg_schema_error(ctx, node->line, node->col,
+		    "%s%sexpected a mapping", path, path[0] ? ": " : "");
+	if (node != NULL && check_written_keys(ctx, node, path, keys, count,
+	    key_size) < 0)
+		return -1;
 	if (count && (out->items = calloc(count, sizeof(*out->items))) == NULL)
 		return cg_schema_error(ctx, line, col, "out of memory");
 	for (size_t i = 0; i < count; i++) {
-		const struct cg_plugin_key *k = key_at(keys, key_size, i);
-		const struct cg_ynode *found = NULL, *fkey = NULL;
-		const struct cg_ynode *nullkey = NULL;
-		int found_how = 0;
 		struct cg_cval *v = &out->items[out->n];
 
-		join(sub, path, k->name);
-		for (size_t j = 0; node != NULL && j < node->n; j++) {
-			if (match_key(node->keys[j]->value, keys, count,
-			    key_size, &how) != (long)i)
-				continue;
-			if (cg_ynode_is_null(node->items[j])) {
-				/* Report a required key left empty where it
-				 * is written. */
-				if (nullkey == NULL)
-					nullkey = node->keys[j];
-				continue;
-			}
-			if (found != NULL)
-				return cg_schema_error(ctx,
-				    node->keys[j]->line, node->keys[j]->col,
-				    "%s: give only one of \"%s\" and \"%s\"",
-				    sub, fkey->value, node->keys[j]->value);
-			found = node->items[j];
-			fkey = node->keys[j];
-			found_how = how;
-		}
-		if (found == NULL) {
-			if ((k->flags & CG_KEY_REQUIRED) && nullkey != NULL)
-				return cg_schema_error(ctx, nullkey->line,
-				    nullkey->col, "%s: a value is required",
-				    sub);
-			if (k->flags & CG_KEY_REQUIRED)
-				return cg_schema_error(ctx, line, col,
-				    "missing required key \"%s\"", sub);
-			if ((rc = fill_default(ctx, k, key_size, sub, line, col,
-			    v)) < 0) {
-				out->n++;
-				return -1;
-			}
-			if (rc == 0) {
-				cg_cval_clear(v);
-				continue;
-			}
-		} else if (found_how != 0) {
-			char ipath[CG_PATH_MAX];
-
-			join(ipath, path, fkey->value);
-			v->type = k->type;
-			v->flags = k->flags;
-			v->line = found->line;
-			v->col = found->col;
-			if (convert_indirect(ctx, found, k, found_how == 2,
-			    ipath, v) < 0) {
-				out->n++;
-				return -1;
-			}
-		} else if (convert(ctx, found, k, key_size, sub, v) < 0) {
-			out->n++;
-			return -1;
+		/* Counted even when it failed half-way, so clearing the
+		 * table frees what it holds. */
+		rc = validate_key(ctx, node, line, col, path, keys, count,
+		    key_size, i, v);
+		if (rc == 0) {
+			cg_cval_clear(v);
+			continue;
 		}
 		out->n++;
-		if ((v->name = strdup(k->name)) == NULL)
+		if (rc < 0)
+			return -1;
+		if ((v->name = strdup(key_at(keys, key_size, i)->name)) == NULL)
 			return cg_schema_error(ctx, line, col, "out of memory");
 	}
 	return 0;

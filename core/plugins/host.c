@@ -234,52 +234,35 @@ valid_header(const char *s)
 	return s != NULL && strpbrk(s, "\r\n") == NULL && strchr(s, ':');
 }
 
+/* The request as the host will run it: caps applied, headers checked. */
 static int
-host_http(struct cg_host *h, const struct cg_http_request *req,
-    struct cg_http_response *resp)
+http_prepare(const struct cg_http_request *req, struct curl_slist **hdrs,
+    uint32_t *timeout, size_t *max)
 {
-	struct reply r = { .max = CG_HOST_HTTP_REPLY_BYTES,
-	    .stopping = h->stopping };
-	struct curl_slist *hdrs = NULL, *tmp;
-	uint32_t timeout = CG_HOST_HTTP_TIMEOUT_MS;
-	CURL *c = NULL;
-	CURLcode cc;
-	long status = 0;
-	int rc = -EIO;
+	struct curl_slist *tmp;
 
-	if (req == NULL || resp == NULL ||
-	    req->struct_size < offsetof(struct cg_http_request, max_reply_bytes)
-	    + sizeof(uint64_t) || resp->struct_size <
-	    sizeof(struct cg_http_response) || req->url == NULL ||
-	    req->method == NULL || (strncmp(req->url, "http://", 7) != 0 &&
-	    strncmp(req->url, "https://", 8) != 0))
-		return -EINVAL;
-	resp->status = 0;
-	resp->body = NULL;
-	resp->body_len = 0;
-	if (atomic_load(h->stopping))
-		return -ECANCELED;
+	*timeout = CG_HOST_HTTP_TIMEOUT_MS;
 	if (req->timeout_ms != 0)
-		timeout = req->timeout_ms < CG_HOST_HTTP_TIMEOUT_MAX_MS ?
+		*timeout = req->timeout_ms < CG_HOST_HTTP_TIMEOUT_MAX_MS ?
 		    req->timeout_ms : CG_HOST_HTTP_TIMEOUT_MAX_MS;
+	*max = CG_HOST_HTTP_REPLY_BYTES;
 	if (req->max_reply_bytes != 0)
-		r.max = req->max_reply_bytes < CG_HOST_HTTP_REPLY_MAX_BYTES ?
+		*max = req->max_reply_bytes < CG_HOST_HTTP_REPLY_MAX_BYTES ?
 		    (size_t)req->max_reply_bytes : CG_HOST_HTTP_REPLY_MAX_BYTES;
 	for (uint32_t i = 0; i < req->header_count; i++) {
-		if (!valid_header(req->headers[i])) {
-			rc = -EINVAL;
-			goto done;
-		}
-		if ((tmp = curl_slist_append(hdrs, req->headers[i])) == NULL) {
-			rc = -ENOMEM;
-			goto done;
-		}
-		hdrs = tmp;
+		if (!valid_header(req->headers[i]))
+			return -EINVAL;
+		if ((tmp = curl_slist_append(*hdrs, req->headers[i])) == NULL)
+			return -ENOMEM;
+		*hdrs = tmp;
 	}
-	if ((c = curl_easy_init()) == NULL) {
-		rc = -ENOMEM;
-		goto done;
-	}
+	return 0;
+}
+
+static void
+http_setopts(CURL *c, const struct cg_http_request *req,
+    struct curl_slist *hdrs, uint32_t timeout, struct reply *r)
+{
 	curl_easy_setopt(c, CURLOPT_URL, req->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -296,29 +279,63 @@ host_http(struct cg_host *h, const struct cg_http_request *req,
 	} else if (strcmp(req->method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	/* The progress callback is where a shutdown cancels the transfer. */
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, reply_progress);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &r);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	cc = curl_easy_perform(c);
+}
+
+static int
+http_errno(CURLcode cc, const struct reply *r)
+{
 	switch (cc) {
 	case CURLE_OK:
-		rc = 0;
-		break;
+		return 0;
 	case CURLE_OPERATION_TIMEDOUT:
-		rc = -ETIMEDOUT;
-		break;
+		return -ETIMEDOUT;
 	case CURLE_ABORTED_BY_CALLBACK:
-		rc = -ECANCELED;
-		break;
+		return -ECANCELED;
 	case CURLE_WRITE_ERROR:
-		rc = r.too_large ? -EMSGSIZE : -ENOMEM;
-		break;
+		return r->too_large ? -EMSGSIZE : -ENOMEM;
 	default:
-		rc = -EIO;
-		break;
+		return -EIO;
 	}
-	if (rc != 0) {
+}
+
+static int
+host_http(struct cg_host *h, const struct cg_http_request *req,
+    struct cg_http_response *resp)
+{
+	struct reply r = { .stopping = h->stopping };
+	struct curl_slist *hdrs = NULL;
+	uint32_t timeout;
+	CURL *c = NULL;
+	CURLcode cc;
+	long status = 0;
+	int rc;
+
+	if (req == NULL || resp == NULL ||
+	    !CG_HAS_MEMBER(req, struct cg_http_request, max_reply_bytes) ||
+	    !CG_HAS_MEMBER(resp, struct cg_http_response, body_len) ||
+	    req->url == NULL || req->method == NULL ||
+	    (strncmp(req->url, "http://", 7) != 0 &&
+	    strncmp(req->url, "https://", 8) != 0))
+		return -EINVAL;
+	resp->status = 0;
+	resp->body = NULL;
+	resp->body_len = 0;
+	if (atomic_load(h->stopping))
+		return -ECANCELED;
+	if ((rc = http_prepare(req, &hdrs, &timeout, &r.max)) < 0)
+		goto done;
+	if ((c = curl_easy_init()) == NULL) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	http_setopts(c, req, hdrs, timeout, &r);
+	cc = curl_easy_perform(c);
+	if ((rc = http_errno(cc, &r)) != 0) {
 		host_log(h, CG_PLUGIN_LOG_DEBUG, "http failed method=%s "
 		    "error=\"%s\"", req->method, curl_easy_strerror(cc));
 		goto done;
