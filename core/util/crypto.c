@@ -164,6 +164,76 @@ cg_hmac_sha512(const void *key, size_t klen, const void *data, size_t n,
 	return cg_hmac_sha512v(key, klen, &part, 1, out);
 }
 
+/* AES-256-GCM in either direction; the tag is read (open) or written. */
+static int
+gcm(int enc, const uint8_t *key, const uint8_t *nonce,
+    const struct cg_bytes *aad, size_t naad, const void *in, size_t n,
+    void *out, uint8_t *tag)
+{
+	EVP_CIPHER_CTX *ctx;
+	uint8_t last[16];
+	size_t i;
+	int len, err = -EIO;
+
+	if (n > INT32_MAX)
+		return -EINVAL;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce,
+	    enc) != 1)
+		goto fail;
+	for (i = 0; i < naad; i++)
+		if (aad[i].n > 0 && (aad[i].n > INT32_MAX ||
+		    EVP_CipherUpdate(ctx, NULL, &len, aad[i].p,
+		    (int)aad[i].n) != 1))
+			goto fail;
+	if (n > 0 && EVP_CipherUpdate(ctx, out, &len, in, (int)n) != 1)
+		goto fail;
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG,
+	    CG_GCM_TAG_LEN, tag) != 1)
+		goto fail;
+	if (EVP_CipherFinal_ex(ctx, last, &len) != 1) {
+		if (!enc) {
+			/* a forged or damaged box is not an OpenSSL fault */
+			ERR_clear_error();
+			cg_wipe(out, n);
+			err = -EBADMSG;
+			EVP_CIPHER_CTX_free(ctx);
+			return err;
+		}
+		goto fail;
+	}
+	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG,
+	    CG_GCM_TAG_LEN, tag) != 1)
+		goto fail;
+	err = 0;
+fail:
+	if (err != 0) {
+		ossl_fail("AES-256-GCM");
+		if (!enc)
+			cg_wipe(out, n);
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return err;
+}
+
+int
+cg_aes256gcm_seal(const uint8_t key[CG_GCM_KEY_LEN],
+    const uint8_t nonce[CG_GCM_NONCE_LEN], const struct cg_bytes *aad,
+    size_t naad, const void *pt, size_t n, void *ct,
+    uint8_t tag[CG_GCM_TAG_LEN])
+{
+	return gcm(1, key, nonce, aad, naad, pt, n, ct, tag);
+}
+
+int
+cg_aes256gcm_open(const uint8_t key[CG_GCM_KEY_LEN],
+    const uint8_t nonce[CG_GCM_NONCE_LEN], const struct cg_bytes *aad,
+    size_t naad, const void *ct, size_t n, const uint8_t tag[CG_GCM_TAG_LEN],
+    void *pt)
+{
+	return gcm(0, key, nonce, aad, naad, ct, n, pt, (uint8_t *)tag);
+}
+
 void
 cg_wipe(void *p, size_t n)
 {

@@ -49,6 +49,25 @@ int cg_hmac_sha256(const void *key, size_t klen, const void *data, size_t n,
 int cg_hmac_sha512(const void *key, size_t klen, const void *data, size_t n,
     uint8_t out[CG_SHA512_LEN]);
 
+#define CG_GCM_KEY_LEN 32
+#define CG_GCM_NONCE_LEN 12
+#define CG_GCM_TAG_LEN 16
+
+/*
+ * AES-256-GCM with a 96-bit nonce and a 128-bit tag; the associated data is
+ * the concatenation of aad[0..naad). ct and pt hold n bytes (n < 2^31) and
+ * may be the same buffer. seal: 0 or -EIO. open: 0, -EBADMSG when the tag
+ * does not verify (pt is then zeroed), or -EIO.
+ */
+int cg_aes256gcm_seal(const uint8_t key[CG_GCM_KEY_LEN],
+    const uint8_t nonce[CG_GCM_NONCE_LEN], const struct cg_bytes *aad,
+    size_t naad, const void *pt, size_t n, void *ct,
+    uint8_t tag[CG_GCM_TAG_LEN]);
+int cg_aes256gcm_open(const uint8_t key[CG_GCM_KEY_LEN],
+    const uint8_t nonce[CG_GCM_NONCE_LEN], const struct cg_bytes *aad,
+    size_t naad, const void *ct, size_t n, const uint8_t tag[CG_GCM_TAG_LEN],
+    void *pt);
+
 /* Overwrites n bytes in a way the compiler cannot drop (OPENSSL_cleanse). */
 void cg_wipe(void *p, size_t n);
 

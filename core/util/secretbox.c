@@ -8,9 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -188,45 +185,24 @@ cg_secretbox_sealed_len(size_t n)
 	return HEAD_LEN + cg_base64_len(n + TAG_LEN);
 }
 
-/* AES-256-GCM in either direction; the tag is read or written at tag. */
+/* AES-256-GCM with "v1:<key id>:" ‖ context as associated data. */
 static int
 gcm(int enc, const struct key *k, const uint8_t nonce[NONCE_LEN],
-    const char *context, const uint8_t *in, size_t n, uint8_t *outbuf,
+    const char *context, const uint8_t *in, size_t n, uint8_t *out,
     uint8_t tag[TAG_LEN])
 {
-	EVP_CIPHER_CTX *ctx;
-	char head[3 + CG_SECRETBOX_KEYID_HEX + 2];
-	int len, ok;
+	char head[3 + CG_SECRETBOX_KEYID_HEX + 1];
+	struct cg_bytes aad[2] = {
+		{ head, sizeof(head) },
+		{ context, strlen(context) },
+	};
 
 	memcpy(head, PREFIX, 3);
 	memcpy(head + 3, k->id, CG_SECRETBOX_KEYID_HEX);
 	head[3 + CG_SECRETBOX_KEYID_HEX] = ':';
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return -EIO;
-	ok = EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, k->key, nonce,
-	    enc) == 1 &&
-	    EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)head,
-	    3 + CG_SECRETBOX_KEYID_HEX + 1) == 1 &&
-	    EVP_CipherUpdate(ctx, NULL, &len, (const uint8_t *)context,
-	    (int)strlen(context)) == 1 &&
-	    (n == 0 || EVP_CipherUpdate(ctx, outbuf, &len, in, (int)n) == 1) &&
-	    (enc || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TAG_LEN,
-	    tag) == 1);
-	if (ok && EVP_CipherFinal_ex(ctx, outbuf + n, &len) != 1) {
-		EVP_CIPHER_CTX_free(ctx);
-		ERR_clear_error();
-		return enc ? -EIO : -EBADMSG;
-	}
-	if (ok && enc)
-		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TAG_LEN,
-		    tag) == 1;
-	EVP_CIPHER_CTX_free(ctx);
-	if (!ok) {
-		cg_error("secretbox", "AES-256-GCM setup failed");
-		ERR_clear_error();
-		return -EIO;
-	}
-	return 0;
+	if (enc)
+		return cg_aes256gcm_seal(k->key, nonce, aad, 2, in, n, out, tag);
+	return cg_aes256gcm_open(k->key, nonce, aad, 2, in, n, tag, out);
 }
 
 int
@@ -319,10 +295,8 @@ cg_secretbox_open(const struct cg_secretbox *box, const char *context,
 		goto fail;
 	}
 	if ((err = gcm(0, k, nonce, context, ct, (size_t)n, out,
-	    ct + n)) != 0) {
-		cg_wipe(out, (size_t)n);
+	    ct + n)) != 0)
 		goto fail;
-	}
 	err = n;
 fail:
 	cg_wipe(ct, blen);
