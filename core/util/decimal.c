@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/str.h"
+
 #define U128_MAX (~(cg_u128)0)
 #define I128_MAX ((cg_i128)(U128_MAX >> 1))
 
@@ -560,18 +562,6 @@ u256_div_small(struct cg_u256 *a, uint64_t d)
 	return (uint64_t)r;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 cg_u256_from_hex(const char *s, size_t len, struct cg_u256 *out)
 {
@@ -587,7 +577,7 @@ cg_u256_from_hex(const char *s, size_t len, struct cg_u256 *out)
 	if (len == 0 || len > 64)
 		return -EINVAL;
 	for (i = 0; i < len; i++) {
-		int v = hexval(s[i]);
+		int v = cg_hex_digit(s[i]);
 		size_t bit = (len - 1 - i) * 4;
 
 		if (v < 0)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "util/str.h"
+
 enum state {
 	ST_VALUE,		/* a value must start here */
 	ST_KEY,			/* an object key must start here */
@@ -23,18 +25,6 @@ skip_ws(const char *d, size_t len, size_t i)
 	return i;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at d[i..i+4) as a code unit, or -1. */
 static long
 hex4(const char *d, size_t len, size_t i)
@@ -45,7 +35,7 @@ hex4(const char *d, size_t len, size_t i)
 	if (len < 4 || i > len - 4)
 		return -1;
 	for (k = 0; k < 4; k++) {
-		int h = hexval(d[i + k]);
+		int h = cg_hex_digit(d[i + k]);
 
 		if (h < 0)
 			return -1;
@@ -250,95 +240,130 @@ scalar(const char *d, size_t len, size_t *pi, const struct cg_json_seg *path,
 	    *pi - start);
 }
 
+struct walker {
+	const char *d;
+	size_t len;
+	size_t i;		/* the next byte to read */
+	size_t depth;
+	struct cg_json_seg path[CG_JSON_MAX_DEPTH];
+	char open[CG_JSON_MAX_DEPTH];	/* '{' or '[' per level */
+	cg_json_scalar_fn fn;
+	void *arg;
+	bool done;		/* the top-level value ended the document */
+};
+
+static char
+closer(const struct walker *w)
+{
+	return w->open[w->depth - 1] == '{' ? '}' : ']';
+}
+
+/* After a value: a comma, a closing bracket, or the end of the document. */
+static int
+after_value(struct walker *w, enum state *st)
+{
+	w->i = skip_ws(w->d, w->len, w->i);
+	if (w->depth == 0) {
+		w->done = w->i == w->len;
+		return w->done ? 0 : -EINVAL;
+	}
+	if (w->i == w->len)
+		return -EINVAL;
+	if (w->d[w->i] == ',') {
+		w->i = skip_ws(w->d, w->len, w->i + 1);
+		if (w->open[w->depth - 1] == '{') {
+			*st = ST_KEY;
+		} else {
+			w->path[w->depth - 1].index++;
+			*st = ST_VALUE;
+		}
+		return 0;
+	}
+	if (w->d[w->i] != closer(w))
+		return -EINVAL;
+	w->i++;
+	w->depth--;
+	return 0;
+}
+
+/* An object key and its colon. */
+static int
+key(struct walker *w, enum state *st)
+{
+	size_t ks;
+	int err;
+
+	if (w->d[w->i] != '"')
+		return -EINVAL;
+	ks = ++w->i;
+	if ((err = scan_string(w->d, w->len, &w->i)) != 0)
+		return err;
+	w->path[w->depth - 1].key = w->d + ks;
+	w->path[w->depth - 1].keylen = w->i - ks;
+	w->i = skip_ws(w->d, w->len, w->i + 1);
+	if (w->i == w->len || w->d[w->i] != ':')
+		return -EINVAL;
+	w->i = skip_ws(w->d, w->len, w->i + 1);
+	*st = ST_VALUE;
+	return 0;
+}
+
+/* A value: opens a container or reports a scalar. */
+static int
+value(struct walker *w, enum state *st)
+{
+	char c = w->d[w->i];
+	int err;
+
+	if (c != '{' && c != '[') {
+		err = scalar(w->d, w->len, &w->i, w->path, w->depth, w->fn,
+		    w->arg);
+		*st = ST_AFTER;
+		return err;	/* a bad token, or the callback said stop */
+	}
+	if (w->depth == CG_JSON_MAX_DEPTH)
+		return -ELOOP;
+	w->open[w->depth] = c;
+	memset(&w->path[w->depth], 0, sizeof(w->path[w->depth]));
+	w->depth++;
+	w->i = skip_ws(w->d, w->len, w->i + 1);
+	if (w->i < w->len && w->d[w->i] == closer(w)) {
+		w->i++;
+		w->depth--;
+		*st = ST_AFTER;
+	} else {
+		*st = c == '{' ? ST_KEY : ST_VALUE;
+	}
+	return 0;
+}
+
 int
 cg_json_walk(const char *doc, size_t len, cg_json_scalar_fn fn, void *arg,
     size_t *err_at)
 {
-	struct cg_json_seg path[CG_JSON_MAX_DEPTH];
-	char open[CG_JSON_MAX_DEPTH];
-	size_t depth = 0, i, ks;
+	struct walker w = { .d = doc, .len = len, .fn = fn, .arg = arg };
 	enum state st = ST_VALUE;
-	int err = -EINVAL;
+	int err = 0;
 
-	if (len > CG_JSON_MAX_SIZE) {
-		i = 0;
+	if (len > CG_JSON_MAX_SIZE)
 		err = -E2BIG;
-		goto fail;
+	else
+		w.i = skip_ws(doc, len, 0);
+	while (err == 0 && !w.done) {
+		if (st == ST_AFTER)
+			err = after_value(&w, &st);
+		else if (w.i == len)
+			err = -EINVAL;
+		else if (st == ST_KEY)
+			err = key(&w, &st);
+		else
+			err = value(&w, &st);
 	}
-	i = skip_ws(doc, len, 0);
-	for (;;) {
-		if (st == ST_AFTER) {
-			i = skip_ws(doc, len, i);
-			if (depth == 0) {
-				if (i == len)
-					return 0;
-				goto fail;
-			}
-			if (i == len)
-				goto fail;
-			if (doc[i] == ',') {
-				i = skip_ws(doc, len, i + 1);
-				if (open[depth - 1] == '{') {
-					st = ST_KEY;
-				} else {
-					path[depth - 1].index++;
-					st = ST_VALUE;
-				}
-				continue;
-			}
-			if (doc[i] != (open[depth - 1] == '{' ? '}' : ']'))
-				goto fail;
-			i++;
-			depth--;
-			continue;
-		}
-		if (i == len)
-			goto fail;
-		if (st == ST_KEY) {
-			if (doc[i] != '"')
-				goto fail;
-			ks = ++i;
-			if ((err = scan_string(doc, len, &i)) != 0)
-				goto fail;
-			path[depth - 1].key = doc + ks;
-			path[depth - 1].keylen = i - ks;
-			i = skip_ws(doc, len, i + 1);
-			if (i == len || doc[i] != ':') {
-				err = -EINVAL;
-				goto fail;
-			}
-			i = skip_ws(doc, len, i + 1);
-			st = ST_VALUE;
-			continue;
-		}
-		/* ST_VALUE */
-		if (doc[i] == '{' || doc[i] == '[') {
-			if (depth == CG_JSON_MAX_DEPTH) {
-				err = -ELOOP;
-				goto fail;
-			}
-			open[depth] = doc[i];
-			memset(&path[depth], 0, sizeof(path[depth]));
-			depth++;
-			i = skip_ws(doc, len, i + 1);
-			if (i < len && doc[i] == (open[depth - 1] == '{' ?
-			    '}' : ']')) {
-				i++;
-				depth--;
-				st = ST_AFTER;
-			} else {
-				st = open[depth - 1] == '{' ? ST_KEY : ST_VALUE;
-			}
-			continue;
-		}
-		if ((err = scalar(doc, len, &i, path, depth, fn, arg)) != 0)
-			goto fail;	/* bad token, or the callback said stop */
-		st = ST_AFTER;
-	}
-fail:
+	if (err == 0)
+		return 0;
 	if (err_at != NULL)
-		*err_at = i;
-	return err == 0 ? -EINVAL : err;
+		*err_at = w.i;
+	return err;
 }
 
 /* UTF-8 bytes of a code point; returns their count. */
@@ -518,4 +543,17 @@ cg_json_number_path(const char *doc, size_t len, const char *path,
 	    parse_path(path, steps, &n, keys, sizeof(keys)) != 0)
 		return -EINVAL;
 	return cg_json_number_at(doc, len, steps, n, num, numlen);
+}
+
+int
+cg_json_decimal_path(const char *doc, size_t len, const char *path,
+    unsigned scale, unsigned precision, enum cg_round round, cg_i128 *out)
+{
+	const char *num;
+	size_t n;
+	int err;
+
+	if ((err = cg_json_number_path(doc, len, path, &num, &n)) != 0)
+		return err;
+	return cg_dec_parse_json(num, n, scale, precision, round, out);
 }

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/decimal.h"
+
 #define CG_JSON_MAX_DEPTH 64
 #define CG_JSON_MAX_SIZE ((size_t)64 << 20)
 
@@ -85,5 +87,17 @@ int cg_json_number_at(const char *doc, size_t len,
  */
 int cg_json_number_path(const char *doc, size_t len, const char *path,
     const char **num, size_t *numlen);
+
+/*
+ * The number at a text path read as an exact decimal: cg_json_number_path
+ * then cg_dec_parse_json(scale, precision, round). For example a Bitcoin
+ * Core amount in satoshis:
+ *   cg_json_decimal_path(doc, len, "result.amount", 8, 26, CG_ROUND_EXACT,
+ *       &sat)
+ * (26 = the 18 integer digits of DECIMAL(36,18) + 8 decimals), or a price
+ * kept exactly: scale 18, precision 36. Errors of both.
+ */
+int cg_json_decimal_path(const char *doc, size_t len, const char *path,
+    unsigned scale, unsigned precision, enum cg_round round, cg_i128 *out);
 
 #endif

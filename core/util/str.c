@@ -81,8 +81,8 @@ cg_hex_encode(const void *data, size_t n, char *out, size_t size)
 	return (int)(2 * n);
 }
 
-static int
-hexdigit(char c)
+int
+cg_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -102,13 +102,13 @@ cg_hex_decode(const char *hex, size_t len, void *out, size_t size)
 	if (len % 2 != 0 || len / 2 > INT32_MAX)
 		return -EINVAL;
 	for (i = 0; i < len; i++)
-		if (hexdigit(hex[i]) < 0)
+		if (cg_hex_digit(hex[i]) < 0)
 			return -EINVAL;
 	if (len / 2 > size)
 		return -ENOSPC;
 	for (i = 0; i < len / 2; i++)
-		p[i] = (unsigned char)(hexdigit(hex[2 * i]) << 4 |
-		    hexdigit(hex[2 * i + 1]));
+		p[i] = (unsigned char)(cg_hex_digit(hex[2 * i]) << 4 |
+		    cg_hex_digit(hex[2 * i + 1]));
 	return (int)(len / 2);
 }
 

@@ -31,6 +31,9 @@ bool cg_ct_equal(const void *a, const void *b, size_t n);
  */
 bool cg_ct_streq(const char *a, size_t alen, const char *b, size_t blen);
 
+/* Value of one hex digit (either case), or -1. */
+int cg_hex_digit(char c);
+
 /* Lowercase hex of n bytes: needs 2n+1 bytes. Returns 2n or -ENOSPC. */
 int cg_hex_encode(const void *data, size_t n, char *out, size_t size);
 /* Hex (either case, even length) to bytes: returns bytes written. */

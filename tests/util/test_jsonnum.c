@@ -179,6 +179,14 @@ Test(jsonnum, bitcoin_core_amounts)
 	expect_err(doc, "error", -EPROTO);
 	expect_err(doc, "result.details[2].amount", -ENOENT);
 	expect_err(doc, "result.details[0].address", -EPROTO);
+	/* straight to satoshis */
+	cr_assert_eq(cg_json_decimal_path(doc, strlen(doc), "result.amount", 8,
+	    26, CG_ROUND_EXACT, &sat), 0);
+	cr_assert(sat == 12345);
+	cr_assert_eq(cg_json_decimal_path(doc, strlen(doc), "result.amount", 4,
+	    26, CG_ROUND_EXACT, &sat), -EDOM);
+	cr_assert_eq(cg_json_decimal_path(doc, strlen(doc), "error", 8,
+	    26, CG_ROUND_EXACT, &sat), -EPROTO);
 	t = num_at(doc, "result.details[1].amount", &err);
 	cr_assert_eq(cg_dec_parse_json(t, strlen(t), 8, 36, CG_ROUND_EXACT,
 	    &sat), 0);
@@ -250,7 +258,7 @@ stop_fn(void *arg, const struct cg_json_seg *path, size_t depth,
     enum cg_json_type type, const char *text, size_t len)
 {
 	(*(int *)arg)++;
-	return type == CG_JSON_NULL ? 99 : 0;
+	return type == CG_JSON_NULL ? 99 : type == CG_JSON_NUMBER ? 1 : 0;
 }
 
 Test(jsonnum, walker_reports_every_scalar)
@@ -267,4 +275,8 @@ Test(jsonnum, walker_reports_every_scalar)
 	cr_assert_eq(cg_json_walk(doc, strlen(doc), stop_fn, &calls, NULL),
 	    99);
 	cr_assert_eq(calls, 3);
+	calls = 0;
+	cr_assert_eq(cg_json_walk("[true,2,null]", 13, stop_fn, &calls, NULL),
+	    1);
+	cr_assert_eq(calls, 2);
 }
