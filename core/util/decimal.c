@@ -157,7 +157,7 @@ tok_build(const struct numtok *t, unsigned scale, unsigned precision,
 {
 	int64_t shift = (int64_t)scale + t->exp - (int64_t)t->fl;
 	int64_t n = (int64_t)(t->il + t->fl), kept, i;
-	cg_u128 limit, acc = 0;
+	cg_u128 limit, cap, acc = 0;
 	int first = -1, half, err;
 	bool sticky = false, bump;
 
@@ -165,6 +165,7 @@ tok_build(const struct numtok *t, unsigned scale, unsigned precision,
 	    scale > CG_DEC_MAX_PRECISION)
 		return -EINVAL;
 	limit = pow10_u128(precision);
+	cap = limit / 10;
 	kept = shift >= 0 ? n : n + shift;
 	if (kept < 0)
 		first = 0;
@@ -172,11 +173,10 @@ tok_build(const struct numtok *t, unsigned scale, unsigned precision,
 		int d = tok_digit(t, (size_t)i);
 
 		if (i < kept) {
-			if (acc > (U128_MAX - (cg_u128)d) / 10)
+			/* acc ≥ limit/10 would make acc·10 + d ≥ limit */
+			if (acc >= cap)
 				return -ERANGE;
 			acc = acc * 10 + (cg_u128)d;
-			if (acc >= limit)
-				return -ERANGE;
 		} else if (first < 0)
 			first = d;
 		else
@@ -505,6 +505,22 @@ u256_shl1(struct cg_u256 *a, int in)
 	return out;
 }
 
+/* a = a / d; returns the remainder. */
+static uint64_t
+u256_div_small(struct cg_u256 *a, uint64_t d)
+{
+	cg_u128 r = 0;
+	int i;
+
+	for (i = 3; i >= 0; i--) {
+		cg_u128 cur = r << 64 | a->w[i];
+
+		a->w[i] = (uint64_t)(cur / d);
+		r = cur % d;
+	}
+	return (uint64_t)r;
+}
+
 int
 cg_u256_divmod(struct cg_u256 *q, struct cg_u256 *rem,
     const struct cg_u256 *a, const struct cg_u256 *b)
@@ -514,6 +530,19 @@ cg_u256_divmod(struct cg_u256 *q, struct cg_u256 *rem,
 
 	if (cg_u256_is_zero(b))
 		return -EDOM;
+	if ((a->w[2] | a->w[3] | b->w[2] | b->w[3]) == 0) {
+		cg_u128 x = (cg_u128)a->w[1] << 64 | a->w[0];
+		cg_u128 y = (cg_u128)b->w[1] << 64 | b->w[0];
+
+		cg_u256_from_u128(&qq, x / y);
+		cg_u256_from_u128(&r, x % y);
+		goto done;
+	}
+	if ((b->w[1] | b->w[2] | b->w[3]) == 0) {
+		qq = *a;
+		cg_u256_from_u128(&r, u256_div_small(&qq, b->w[0]));
+		goto done;
+	}
 	/* restoring binary long division; short enough for money paths */
 	for (i = u256_bits(a) - 1; i >= 0; i--) {
 		int bit = (int)(a->w[i / 64] >> (i % 64) & 1);
@@ -524,6 +553,7 @@ cg_u256_divmod(struct cg_u256 *q, struct cg_u256 *rem,
 			qq.w[i / 64] |= (uint64_t)1 << (i % 64);
 		}
 	}
+done:
 	if (q != NULL)
 		*q = qq;
 	if (rem != NULL)
@@ -544,22 +574,6 @@ u256_muladd_small(struct cg_u256 *a, uint64_t m, uint64_t add)
 		c >>= 64;
 	}
 	return (uint64_t)c;
-}
-
-/* a = a / d; returns the remainder. */
-static uint64_t
-u256_div_small(struct cg_u256 *a, uint64_t d)
-{
-	cg_u128 r = 0;
-	int i;
-
-	for (i = 3; i >= 0; i--) {
-		cg_u128 cur = r << 64 | a->w[i];
-
-		a->w[i] = (uint64_t)(cur / d);
-		r = cur % d;
-	}
-	return (uint64_t)r;
 }
 
 int
@@ -613,9 +627,19 @@ cg_u256_to_dec(const struct cg_u256 *a, char *buf, size_t size)
 	struct cg_u256 v = *a;
 	size_t n = 0, i;
 
-	do
-		tmp[n++] = (char)('0' + u256_div_small(&v, 10));
-	while (!cg_u256_is_zero(&v));
+	/* 19 digits per division by 10^19, the largest power in 64 bits */
+	do {
+		uint64_t chunk = u256_div_small(&v, 10000000000000000000ULL);
+		int k;
+
+		for (k = 0; k < 19 && (chunk != 0 || !cg_u256_is_zero(&v));
+		    k++) {
+			tmp[n++] = (char)('0' + chunk % 10);
+			chunk /= 10;
+		}
+	} while (!cg_u256_is_zero(&v));
+	if (n == 0)
+		tmp[n++] = '0';
 	if (n + 1 > size)
 		return -ENOSPC;
 	for (i = 0; i < n; i++)
