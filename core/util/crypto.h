@@ -3,6 +3,7 @@
  * stores (API keys as SHA-256, webhook HMAC-SHA256, Tatum HMAC-SHA512) and
  * where its secrets come from. Errors are negative errno values; every
  * failure of OpenSSL is logged with its error queue ("crypto" module).
+ * All functions are safe on any thread.
  */
 #ifndef CG_UTIL_CRYPTO_H
 #define CG_UTIL_CRYPTO_H

@@ -756,3 +756,17 @@ cg_dec_convert(cg_i128 fiat, unsigned fiat_scale, cg_i128 price,
 	*pay_units = v;
 	return 0;
 }
+
+int
+cg_amount_parse_units(const char *s, size_t len, unsigned decimals,
+    cg_i128 *units)
+{
+	struct cg_u256 a;
+	int err;
+
+	if (decimals > CG_DEC_MAX_DECIMALS)
+		return -EINVAL;
+	if ((err = cg_u256_from_dec(s, len, &a)) != 0)
+		return err;
+	return cg_u256_to_amount(&a, decimals, units);
+}

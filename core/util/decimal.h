@@ -13,6 +13,7 @@
  *   -EDOM    CG_ROUND_EXACT was asked and the value has more fractional
  *            digits than the scale keeps; or a division by zero
  *   -ENOSPC  the output buffer is too small
+ * Every function is pure (no shared state): safe on any thread.
  */
 #ifndef CG_UTIL_DECIMAL_H
 #define CG_UTIL_DECIMAL_H
@@ -96,6 +97,15 @@ int cg_i128_mul(cg_i128 a, cg_i128 b, cg_i128 *out);
  * amount column DECIMAL(36,18) (-ERANGE).
  */
 int cg_amount_parse(const char *s, size_t len, unsigned decimals,
+    cg_i128 *units);
+
+/*
+ * Base units as the plugin ABI writes them ("1500000000000000000": digits
+ * only, no sign, no leading zeros, at most 78 digits) for a currency with
+ * `decimals` (0..18). -EINVAL for bad text, -ERANGE when the amount does
+ * not fit the amount column (an on-chain transfer to record as rejected).
+ */
+int cg_amount_parse_units(const char *s, size_t len, unsigned decimals,
     cg_i128 *units);
 
 /* Base units to display text with exactly `decimals` fractional digits. */

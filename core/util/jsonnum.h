@@ -16,6 +16,7 @@
  * nesting deeper than CG_JSON_MAX_DEPTH, -ENOENT nothing at the path,
  * -EPROTO the value at the path is not a number, -EEXIST the path matches
  * more than one value (a duplicated key).
+ * No allocation and no shared state: safe on any thread.
  */
 #ifndef CG_UTIL_JSONNUM_H
 #define CG_UTIL_JSONNUM_H

@@ -24,6 +24,9 @@
  * box names a key this box does not hold, -EBADMSG authentication failed
  * (tampered, wrong row, wrong key), -ENOSPC output too small, -EPERM key
  * file mode, -EIO OpenSSL or read failure (logged).
+ *
+ * A box is never changed after cg_secretbox_new: seal and open may be
+ * called on one box from any number of threads at once.
  */
 #ifndef CG_UTIL_SECRETBOX_H
 #define CG_UTIL_SECRETBOX_H

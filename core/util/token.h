@@ -18,6 +18,7 @@
  *   t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>[,v1=…]
  * one v1 per active secret (two during rotation). The HMAC key is the
  * secret's text as shown to the merchant ("whsec_…"), byte for byte.
+ * All functions are safe on any thread.
  */
 #ifndef CG_UTIL_TOKEN_H
 #define CG_UTIL_TOKEN_H

@@ -235,6 +235,18 @@ Test(decimal, amounts)
 	cr_assert_eq(cg_amount_parse("1000000000000000000", 19, 0, &u),
 	    -ERANGE);
 	cr_assert_eq(cg_amount_parse("1", 1, 19, &u), -EINVAL);
+	/* base units from a plugin: digits only, limited by the column */
+	cr_assert_eq(cg_amount_parse_units("1500000000000000000", 19, 18, &u),
+	    0);
+	cr_assert_str_eq(fmt(u, 18, CG_DEC_TRIM), "1.5");
+	cr_assert_eq(cg_amount_parse_units("999999999999999999999999", 24, 6,
+	    &u), 0);
+	cr_assert_eq(cg_amount_parse_units("1000000000000000000000000", 25, 6,
+	    &u), -ERANGE);
+	cr_assert_eq(cg_amount_parse_units("-1", 2, 6, &u), -EINVAL);
+	cr_assert_eq(cg_amount_parse_units("1.0", 3, 6, &u), -EINVAL);
+	cr_assert_eq(cg_amount_parse_units("007", 3, 6, &u), -EINVAL);
+	cr_assert_eq(cg_amount_parse_units("1", 1, 19, &u), -EINVAL);
 	cr_assert_eq(cg_amount_format(12345, 8, buf, sizeof(buf)), 10);
 	cr_assert_str_eq(buf, "0.00012345");
 	cr_assert_eq(cg_amount_format(1, 19, buf, sizeof(buf)), -EINVAL);
