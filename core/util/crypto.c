@@ -30,15 +30,17 @@ ossl_fail(const char *what)
 int
 cg_random_bytes(void *buf, size_t n)
 {
-	while (n > 0) {
-		int chunk = n > 1 << 20 ? 1 << 20 : (int)n;
+	unsigned char *p = buf;
+	size_t done = 0;
 
-		if (RAND_bytes(buf, chunk) != 1) {
+	while (done < n) {
+		int chunk = n - done > 1 << 20 ? 1 << 20 : (int)(n - done);
+
+		if (RAND_bytes(p + done, chunk) != 1) {
 			memset(buf, 0, n);
 			return ossl_fail("RAND_bytes");
 		}
-		buf = (unsigned char *)buf + chunk;
-		n -= (size_t)chunk;
+		done += (size_t)chunk;
 	}
 	return 0;
 }

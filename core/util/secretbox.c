@@ -280,7 +280,8 @@ cg_secretbox_open(const struct cg_secretbox *box, const char *context,
 	if ((err = parse_sealed(box, sealed, len, &k, nonce)) != 0)
 		return err;
 	blen = len - HEAD_LEN;
-	if (blen > cg_base64_len(MAX_SECRET + TAG_LEN))
+	if (blen < cg_base64_len(TAG_LEN) ||
+	    blen > cg_base64_len(MAX_SECRET + TAG_LEN))
 		return -EINVAL;
 	if ((ct = malloc(blen)) == NULL)
 		return -ENOMEM;
