@@ -73,6 +73,8 @@ round_bump(enum cg_round round, bool neg, bool inexact, int half, bool odd,
 	case CG_ROUND_HALF_EVEN:
 		*bump = half > 0 || (half == 0 && odd);
 		return 0;
+	case CG_ROUND_STRICT:
+		return -EDOM;	/* outside parsing it means exact */
 	}
 	return -EINVAL;
 }
@@ -192,6 +194,10 @@ tok_build(const struct numtok *t, unsigned scale, unsigned precision,
 			return -ERANGE;
 		acc *= m;
 	}
+	if (round == CG_ROUND_STRICT && first >= 0)
+		return -EDOM;
+	if (round == CG_ROUND_STRICT)
+		round = CG_ROUND_EXACT;
 	half = first > 5 ? 1 : first < 5 ? -1 : sticky ? 1 : 0;
 	err = round_bump(round, t->neg, first > 0 || sticky, half, acc & 1,
 	    &bump);

@@ -43,6 +43,9 @@ enum cg_round {
 	CG_ROUND_CEIL,		/* toward +infinity: what a customer pays */
 	CG_ROUND_FLOOR,		/* toward -infinity */
 	CG_ROUND_HALF_EVEN,	/* to nearest, ties to even: stored prices */
+	CG_ROUND_STRICT,	/* parsing only: refuse any digit beyond the
+				   scale, even a zero (-EDOM): input checks
+				   where "1.50" is not a 1-decimal amount */
 };
 
 /*

@@ -75,6 +75,16 @@ check_parse(const char *s, size_t n, unsigned scale, unsigned prec)
 	e_ce = cg_dec_parse(s, n, scale, prec, CG_ROUND_CEIL, &ce);
 	e_he = cg_dec_parse(s, n, scale, prec, CG_ROUND_HALF_EVEN, &he);
 	e_js = cg_dec_parse_json(s, n, scale, prec, CG_ROUND_EXACT, &js);
+	/* strict is exact that also refuses written zeros beyond the scale */
+	{
+		cg_i128 st;
+		int e_st = cg_dec_parse(s, n, scale, prec, CG_ROUND_STRICT,
+		    &st);
+
+		CHECK(e_st == e_ex || (e_st == -EDOM && e_ex == 0));
+		if (e_st == 0)
+			CHECK(st == ex);
+	}
 	CHECK(e_ex == 0 || e_ex == -EINVAL || e_ex == -ERANGE ||
 	    e_ex == -EDOM);
 	/* the JSON grammar is a superset: it agrees wherever plain parses */

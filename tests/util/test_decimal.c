@@ -83,6 +83,11 @@ Test(decimal, column_limits)
 	/* trailing zeros beyond the scale drop nothing: still exact */
 	parse_ok("1.5000000000000000000000", AMT_S, AMT_P, CG_ROUND_EXACT,
 	    "1.500000000000000000");
+	/* strict input checking: a zero beyond the scale is refused too */
+	parse_err("1.5000000", 6, AMT_P, CG_ROUND_STRICT, -EDOM);
+	parse_ok("1.500000", 6, AMT_P, CG_ROUND_STRICT, "1.500000");
+	parse_ok("1.5", 6, AMT_P, CG_ROUND_STRICT, "1.500000");
+	parse_err("1.0000001", 6, AMT_P, CG_ROUND_STRICT, -EDOM);
 	/* rounding up the largest value overflows the column, never clamps */
 	parse_err("999999999999999999.9999999999999999991", AMT_S, AMT_P,
 	    CG_ROUND_CEIL, -ERANGE);
