@@ -11,8 +11,10 @@
  *   -EINVAL  text is not a number in the accepted grammar, or a bad argument
  *   -ERANGE  the value does not fit (the 128-bit type, the precision asked)
  *   -EDOM    CG_ROUND_EXACT was asked and the value has more fractional
- *            digits than the scale keeps; or a division by zero
+ *            digits than the scale keeps (CG_ROUND_STRICT: more digits
+ *            written); or a division by zero
  *   -ENOSPC  the output buffer is too small
+ * On error the output is left untouched.
  * Every function is pure (no shared state): safe on any thread.
  */
 #ifndef CG_UTIL_DECIMAL_H
@@ -77,7 +79,10 @@ int cg_dec_parse_json(const char *s, size_t len, unsigned scale,
 int cg_dec_format(cg_i128 units, unsigned scale, int flags, char *buf,
     size_t size);
 
-/* units × 10^(to - from), rounding by `round` when to < from. */
+/*
+ * units × 10^(to - from) (scales 0..38), rounding by `round` when to < from:
+ * -ERANGE on overflow, -EDOM when CG_ROUND_EXACT would drop a digit.
+ */
 int cg_dec_rescale(cg_i128 units, unsigned from, unsigned to,
     enum cg_round round, cg_i128 *out);
 
@@ -96,8 +101,11 @@ int cg_i128_mul(cg_i128 a, cg_i128 b, cg_i128 *out);
 /*
  * Display amount text (e.g. "0.00012345", from the API or a DECIMAL column)
  * to base units of a currency with `decimals` (0..18, else -EINVAL). Exact:
- * more fractional digits than `decimals` is -EDOM; the value must fit the
- * amount column DECIMAL(36,18) (-ERANGE).
+ * more fractional digits than `decimals` is -EDOM, written zeros beyond
+ * them are accepted ("1.500000000000000000" from a DECIMAL(36,18) column is
+ * 1.5 USDT); the value must fit the amount column DECIMAL(36,18) (-ERANGE).
+ * Input checks that refuse "1.5000000" for USDT use cg_dec_parse with
+ * CG_ROUND_STRICT and precision 18 + decimals.
  */
 int cg_amount_parse(const char *s, size_t len, unsigned decimals,
     cg_i128 *units);
@@ -152,7 +160,10 @@ int cg_u256_add(struct cg_u256 *r, const struct cg_u256 *a,
     const struct cg_u256 *b);
 int cg_u256_mul(struct cg_u256 *r, const struct cg_u256 *a,
     const struct cg_u256 *b);
-/* q = a / b, rem = a % b (either may be NULL): -EDOM when b is 0. */
+/*
+ * q = a / b, rem = a % b (either may be NULL; both may alias a or b):
+ * -EDOM when b is 0.
+ */
 int cg_u256_divmod(struct cg_u256 *q, struct cg_u256 *rem,
     const struct cg_u256 *a, const struct cg_u256 *b);
 
