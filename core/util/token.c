@@ -171,49 +171,70 @@ parse_ts(const char *v, size_t n, int64_t *t)
 	return 0;
 }
 
+/*
+ * The next "key=value" element of a header value: *p moves past it and its
+ * comma. Returns false at the end.
+ */
+static bool
+next_elem(const char **p, const char *end, const char **k, size_t *kn,
+    const char **v, size_t *vn)
+{
+	const char *comma, *e, *eq;
+
+	if (*p >= end)
+		return false;
+	comma = memchr(*p, ',', (size_t)(end - *p));
+	e = comma != NULL ? comma : end;
+	eq = memchr(*p, '=', (size_t)(e - *p));
+	*k = *p;
+	*kn = (size_t)((eq != NULL ? eq : e) - *p);
+	*v = eq != NULL ? eq + 1 : e;
+	*vn = (size_t)(e - *v);
+	*p = comma != NULL ? comma + 1 : end;
+	return true;
+}
+
+static bool
+is_key(const char *k, size_t kn, const char *want)
+{
+	return kn == strlen(want) && memcmp(k, want, kn) == 0;
+}
+
 int
 cg_webhook_verify(const char *header, size_t hlen, const void *body,
     size_t n, const void *secret, size_t slen, int64_t now,
     int64_t tolerance)
 {
-	const char *p = header, *end = header + hlen, *tv = NULL;
+	const char *p, *end = header + hlen, *k, *v, *tv = NULL;
 	uint8_t want[CG_SHA256_LEN], got[CG_SHA256_LEN];
-	size_t tn = 0;
+	size_t kn, vn, tn = 0;
 	int64_t t, diff;
 	bool match = false, any = false;
 	int err;
 
 	if (header == NULL || hlen > 4096 || tolerance < 0)
 		return -EINVAL;
-	/* first pass: the timestamp, exactly once */
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		const char *e = comma != NULL ? comma : end;
-
-		if (e - p >= 2 && p[0] == 't' && p[1] == '=') {
-			if (tv != NULL)
-				return -EINVAL;
-			tv = p + 2;
-			tn = (size_t)(e - tv);
-		}
-		p = comma != NULL ? comma + 1 : end;
+	/* the timestamp, exactly once */
+	for (p = header; next_elem(&p, end, &k, &kn, &v, &vn);) {
+		if (!is_key(k, kn, "t"))
+			continue;
+		if (tv != NULL)
+			return -EINVAL;
+		tv = v;
+		tn = vn;
 	}
 	if (tv == NULL || parse_ts(tv, tn, &t) != 0)
 		return -EINVAL;
 	if ((err = webhook_mac(tv, tn, body, n, secret, slen, want)) != 0)
 		return err;
-	for (p = header; p < end;) {
-		const char *comma = memchr(p, ',', (size_t)(end - p));
-		const char *e = comma != NULL ? comma : end;
-
-		if (e - p >= 3 && memcmp(p, "v1=", 3) == 0) {
-			any = true;
-			if (cg_hex_decode(p + 3, (size_t)(e - p - 3), got,
-			    sizeof(got)) == CG_SHA256_LEN &&
-			    cg_ct_equal(got, want, sizeof(want)))
-				match = true;
-		}
-		p = comma != NULL ? comma + 1 : end;
+	/* every v1 is compared; other schemes are ignored */
+	for (p = header; next_elem(&p, end, &k, &kn, &v, &vn);) {
+		if (!is_key(k, kn, "v1"))
+			continue;
+		any = true;
+		if (cg_hex_decode(v, vn, got, sizeof(got)) == CG_SHA256_LEN &&
+		    cg_ct_equal(got, want, sizeof(want)))
+			match = true;
 	}
 	if (!any)
 		return -EINVAL;

@@ -167,6 +167,13 @@ Test(webhook, verify)
 		cr_assert_eq(cg_webhook_verify(bad[i], strlen(bad[i]), BODY,
 		    bl, "whsec_test", 10, t, 300), -EINVAL, "accepted %s",
 		    bad[i]);
+	/* a NUL inside a key is not the end of the key */
+	{
+		const char nul[] = "t\0=1700000000,v1=" MAC_TEST;
+
+		cr_assert_eq(cg_webhook_verify(nul, sizeof(nul) - 1, BODY, bl,
+		    "whsec_test", 10, t, 300), -EINVAL);
+	}
 	/* a truncated or wrong-length MAC never matches */
 	cr_assert_eq(cg_webhook_verify(one, strlen(one) - 2, BODY, bl,
 	    "whsec_test", 10, t, 300), -EBADMSG);
