@@ -18,7 +18,11 @@
  * characters with an optional final newline. The file is refused when
  * anyone but its owner and group can read it, or when its group can write
  * it (mode & 027): 0600 and 0640 (root:gateway-group, as packages install
- * it) are accepted. An all-zero key is refused.
+ * it) are accepted. An all-zero key is refused. To make one:
+ *   umask 077; openssl rand -hex 32 > /etc/cryptic-gateway/master.key
+ * To rotate: the new key becomes current, the old one previous; rows whose
+ * box is not current (cg_secretbox_is_current() == 0) are opened and sealed
+ * again; then the previous key can go.
  *
  * Errors (negative errno): -EINVAL malformed box or argument, -ENOKEY the
  * box names a key this box does not hold, -EBADMSG authentication failed
