@@ -72,4 +72,13 @@ int cg_db_seed(const struct cg_db_params *p, const char *seed_file, char *err,
 /* SHA-256 of a file as 64 hex digits; 0 or -1. */
 int cg_file_sha256(const char *path, char out[65], char *err, size_t errlen);
 
+
+/* Creates (or resets) the daemon's least-privilege user on the database
+ * db is connected to, by running schema/provision/app-user.sql (path in
+ * sql_file) as db's admin user. host NULL: "localhost"; password NULL:
+ * keep an existing user's. 0 or -1 (err). */
+int cg_db_provision_app_user(struct cg_db *db, const char *sql_file,
+    const char *user, const char *host, const char *password, char *err,
+    size_t errlen);
+
 #endif
