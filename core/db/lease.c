@@ -52,7 +52,7 @@ claim_tx(struct cg_db *db, void *arg)
 		epoch++;
 		if (cg_db_run(db, "UPDATE leases SET owner = ?, epoch = ?, "
 		    "lease_until = ?, claimed_at = ?, renewed_at = NULL, "
-		    "updated_at = ? WHERE job_name = ?", "sitts", c->owner, epoch,
+		    "updated_at = ? WHERE job_name = ?", "sittts", c->owner, epoch,
 		    c->until, c->now, c->now, c->job) < 0)
 			return CG_DB_ERR;
 	}

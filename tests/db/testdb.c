@@ -26,6 +26,7 @@ fill_params(struct cg_testdb *t, const char *database)
 	t->p.user = "root";
 	t->p.database = database;
 	t->p.lock_wait_timeout_s = 2;
+	t->p.slow_query_ms = 5000;
 }
 
 void
