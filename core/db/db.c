@@ -421,11 +421,14 @@ struct params {
 
 static int
 bind_params(struct cg_db *db, MYSQL_STMT *st, struct params *pa,
-    const char *types, va_list ap)
+    const char *sql, const char *types, va_list ap)
 {
 	size_t n = types != NULL ? strlen(types) : 0, i;
 
 	if (n > MAX_PARAMS || n != mysql_stmt_param_count(st)) {
+		/* A programming error: say loudly where. */
+		cg_error("db", "parameter count mismatch types=%zu placeholders=%lu "
+		    "sql=\"%.160s\"", n, mysql_stmt_param_count(st), sql);
 		set_error(db, CR_PARAMS_NOT_BOUND, "parameter count mismatch");
 		return -1;
 	}
@@ -552,7 +555,7 @@ query_v(struct cg_db *db, const char *sql, const char *types, va_list ap)
 		goto fail;
 	if ((pa = malloc(sizeof(*pa))) == NULL)
 		goto fail;
-	if (bind_params(db, s->st, pa, types, ap) != 0)
+	if (bind_params(db, s->st, pa, sql, types, ap) != 0)
 		goto fail;
 	t0 = cg_mono_us();
 	if (mysql_stmt_execute(s->st) != 0) {
