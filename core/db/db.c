@@ -55,6 +55,18 @@ static const char cg_sql_mode[] =
     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'";
 
+int
+cg_db_global_init(void)
+{
+	return mysql_library_init(0, NULL, NULL) == 0 ? 0 : -1;
+}
+
+void
+cg_db_global_end(void)
+{
+	mysql_library_end();
+}
+
 static char *
 dup_or_null(const char *s)
 {

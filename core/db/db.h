@@ -38,6 +38,11 @@ struct cg_db_params {
 struct cg_db;
 struct cg_stmt;
 
+/* Once, on the main thread, before any worker opens a connection (the
+ * client library's global state is not safe to create from two threads). */
+int cg_db_global_init(void);
+void cg_db_global_end(void);
+
 /* Opens a connection (strict session set up). NULL on failure with the
  * reason in err. */
 struct cg_db *cg_db_open(const struct cg_db_params *p, char *err, size_t errlen);

@@ -122,9 +122,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "CG_TEST_DB_SOCKET unset: skipped\n");
 		return 77;
 	}
+	if (cg_db_global_init() != 0)
+		return 1;
 	tests = criterion_initialize();
 	if (criterion_handle_args(argc, argv, true))
 		result = !criterion_run_all_tests(tests);
 	criterion_finalize(tests);
+	cg_db_global_end();
 	return result;
 }
