@@ -31,6 +31,7 @@ struct cache_slot {
 struct cg_db {
 	MYSQL *my;
 	bool broken;                 /* reconnect before the next statement */
+	bool in_tx;                  /* inside cg_db_tx: no nesting */
 	char *socket, *host, *user, *password, *database;
 	struct cg_db_params p;       /* numbers; string members unused */
 	struct cg_db_health h;
@@ -415,8 +416,8 @@ static void
 stmt_put(struct cg_db *db, MYSQL_STMT *st, int slot)
 {
 	if (slot >= 0 && db->cache[slot].st == st) {
+		/* Local only; a reset would cost a round trip per statement. */
 		mysql_stmt_free_result(st);
-		mysql_stmt_reset(st);
 		db->cache[slot].in_use = false;
 		return;
 	}
@@ -863,8 +864,27 @@ sleep_ms(unsigned int ms)
 		;
 }
 
+static int tx_loop(struct cg_db *, cg_db_tx_fn, void *);
+
 int
 cg_db_tx(struct cg_db *db, cg_db_tx_fn fn, void *arg)
+{
+	int rc;
+
+	/* START TRANSACTION would silently commit the outer transaction. */
+	if (db->in_tx) {
+		cg_error("db", "nested transaction refused");
+		set_error(db, CR_COMMANDS_OUT_OF_SYNC, "nested transaction");
+		return CG_DB_ERR;
+	}
+	db->in_tx = true;
+	rc = tx_loop(db, fn, arg);
+	db->in_tx = false;
+	return rc;
+}
+
+static int
+tx_loop(struct cg_db *db, cg_db_tx_fn fn, void *arg)
 {
 	unsigned int attempt, err;
 	int rc;

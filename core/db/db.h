@@ -130,6 +130,8 @@ void cg_stmt_close(struct cg_stmt *st);
  * A COMMIT lost with the connection (2006/2013) is retried too: the
  * outcome is unknown and the unique keys make a second run harmless.
  * Returns 0, fn's own value, or CG_DB_ERR once retries are exhausted.
+ * Transactions do not nest: cg_db_tx inside fn is refused (CG_DB_ERR), as
+ * are functions that run their own (cg_lease_claim).
  */
 #define CG_DB_ERR (-1)
 typedef int (*cg_db_tx_fn)(struct cg_db *db, void *arg);

@@ -170,6 +170,14 @@ tx_abort(struct cg_db *db, void *arg)
 }
 
 static int
+tx_increment_first(struct cg_db *db, void *arg)
+{
+	(void)arg;
+	return cg_db_run(db, "UPDATE t SET v = v + 1 WHERE id = 1", NULL) == 1 ?
+	    0 : CG_DB_ERR;
+}
+
+static int
 tx_dup(struct cg_db *db, void *arg)
 {
 	(void)arg;
@@ -178,6 +186,27 @@ tx_dup(struct cg_db *db, void *arg)
 	if (cg_db_run(db, "INSERT INTO t (id, v) VALUES (2, 0)", NULL) < 0)
 		return CG_DB_ERR;
 	return 0;
+}
+
+static int
+tx_nested(struct cg_db *db, void *arg)
+{
+	(void)arg;
+	if (cg_db_run(db, "UPDATE t SET v = 300 WHERE id = 1", NULL) != 1)
+		return CG_DB_ERR;
+	/* Would commit the outer work half-way: refused. */
+	return cg_db_tx(db, tx_abort, NULL) == CG_DB_ERR ? 409 : 0;
+}
+
+Test(dbapi, tx_does_not_nest)
+{
+	int64_t v = -1;
+
+	cr_expect_eq(cg_db_tx(DB, tx_nested, NULL), 409);
+	cr_assert(cg_db_query_i64(DB, &v, "SELECT v FROM t WHERE id = 1", NULL) == 1);
+	cr_expect_eq(v, 0);
+	/* And the connection is usable for the next transaction. */
+	cr_expect_eq(cg_db_tx(DB, tx_increment_first, NULL), 0);
 }
 
 Test(dbapi, tx_rolls_back_on_abort_and_error)
@@ -426,13 +455,13 @@ Test(dbapi, lease_expiry_and_stale_epoch)
 	int64_t v = 0;
 
 	cg_clock_set_offset_ms(0);
-	cr_assert_eq(cg_lease_claim(DB, "refill:pool", "host-a:1", 1000, &a), 1);
+	cr_assert_eq(cg_lease_claim(DB, "refill:pool", "host-a:1", 10000, &a), 1);
 	/* Not yet expired: nobody else gets it. */
-	cg_clock_set_offset_ms(900);
-	cr_expect_eq(cg_lease_claim(other, "refill:pool", "host-b:1", 1000, &b), 0);
+	cg_clock_set_offset_ms(5000);
+	cr_expect_eq(cg_lease_claim(other, "refill:pool", "host-b:1", 10000, &b), 0);
 	/* Expired: re-claimable, with a new epoch. */
-	cg_clock_set_offset_ms(1500);
-	cr_assert_eq(cg_lease_claim(other, "refill:pool", "host-b:1", 1000, &b), 1);
+	cg_clock_set_offset_ms(20000);
+	cr_assert_eq(cg_lease_claim(other, "refill:pool", "host-b:1", 10000, &b), 1);
 	cr_expect_eq(b.epoch, a.epoch + 1);
 	/* The old holder's result is refused, and it cannot renew. */
 	w = (struct result_write){ &a, 111 };
