@@ -336,10 +336,10 @@ Test(dbapi, slow_queries_are_counted)
 	struct cg_db *db;
 	int64_t v;
 
-	p.slow_query_ms = 20;
+	p.slow_query_ms = 200;
 	db = cg_db_open(&p, err, sizeof(err));
 	cr_assert(db != NULL, "%s", err);
-	cr_assert(cg_db_query_i64(db, &v, "SELECT SLEEP(0.05)", NULL) == 1);
+	cr_assert(cg_db_query_i64(db, &v, "SELECT SLEEP(0.3)", NULL) == 1);
 	cr_assert(cg_db_query_i64(db, &v, "SELECT 1", NULL) == 1);
 	cg_db_get_health(db, &h);
 	cr_expect_eq(h.slow_queries, 1);
