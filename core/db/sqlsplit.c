@@ -20,7 +20,7 @@ static long
 delimiter_line(const char *p, const char *end, char delim[DELIM_MAX + 1])
 {
 	const char *q = p, *t;
-	size_t n;
+	size_t n, i;
 
 	while (q < end && (*q == ' ' || *q == '\t'))
 		q++;
@@ -36,6 +36,12 @@ delimiter_line(const char *p, const char *end, char delim[DELIM_MAX + 1])
 	n = (size_t)(q - t);
 	if (n == 0 || n > DELIM_MAX)
 		return -1;
+	/* Printable, and no quote or backslash: it must match as written. */
+	for (i = 0; i < n; i++) {
+		if (t[i] < 0x21 || t[i] > 0x7e || t[i] == '\'' || t[i] == '"' ||
+		    t[i] == '`' || t[i] == '\\')
+			return -1;
+	}
 	memcpy(delim, t, n);
 	delim[n] = '\0';
 	while (q < end && *q != '\n') {

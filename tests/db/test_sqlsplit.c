@@ -90,4 +90,18 @@ Test(sqlsplit, errors)
 	split("SELECT 1 /* open", -1);
 	split("DELIMITER\nSELECT 1", 0);
 	split("DELIMITER $$ extra\nSELECT 1", -1);
+	split("DELIMITER '\nSELECT 1", -1);
+	split("DELIMITER \x01\nSELECT 1", -1);
+}
+
+Test(sqlsplit, delimiter_with_a_nul_is_refused)
+{
+	/* Found by the fuzzer: a NUL made the delimiter empty (endless loop). */
+	static const char text[] = "DELIMITER \0;G$$\nSELECT 1;\n";
+	struct got g;
+	char err[128];
+
+	memset(&g, 0, sizeof(g));
+	cr_expect_eq(cg_sql_split(text, sizeof(text) - 1, collect, &g, err,
+	    sizeof(err)), -1);
 }
