@@ -18,6 +18,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cg_build_config.h"
+
+/* Installed locations (schema/meson.build); a development run passes the
+ * source tree's schema/ folders instead. The seed is installed only with
+ * -Dinstall_seed=true. */
+#define CG_DB_MIGRATIONS_DIR CG_PKGDATADIR "/schema/migrations"
+#define CG_DB_PROVISION_SQL CG_PKGDATADIR "/schema/provision/app-user.sql"
+#define CG_DB_SEED_DIR CG_PKGDATADIR "/schema/seed"
+
 struct cg_db;
 struct cg_db_params;
 

@@ -1,5 +1,5 @@
 -- Background work shared through the database: the webhook outbox, the
--- scanners' state, and leases for jobs.
+-- scanners' state, provider hints, and leases for jobs.
 
 CREATE TABLE webhook_deliveries (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -118,4 +118,32 @@ CREATE TABLE leases (
 	updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	PRIMARY KEY (job_name),
 	KEY idx_leases_until (lease_until)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Hints from providers (Tatum webhooks …): verified, deduplicated here,
+-- then confirmed through the provider's API before they feed detection.
+CREATE TABLE provider_events (
+	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+	provider VARCHAR(32) CHARACTER SET ascii NOT NULL,
+	-- The provider's event id, or a hash of what identifies the event.
+	event_key VARCHAR(191) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+	network_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NULL,
+	tx_hash VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NULL,
+	address VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NULL,
+	payload LONGTEXT NOT NULL,
+	status VARCHAR(16) CHARACTER SET ascii NOT NULL DEFAULT 'RECEIVED',
+	error VARCHAR(512) NULL,
+	attempt_count INT UNSIGNED NOT NULL DEFAULT 0,
+	received_at DATETIME(3) NOT NULL,
+	processed_at DATETIME(3) NULL,
+	created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	PRIMARY KEY (id),
+	UNIQUE KEY uq_provider_events_key (provider, event_key),
+	KEY idx_provider_events_status (status, received_at),
+	KEY idx_provider_events_tx (network_id, tx_hash),
+	CONSTRAINT ck_provider_events_status CHECK (status IN ('RECEIVED', 'CONFIRMED',
+		'IGNORED', 'FAILED')),
+	CONSTRAINT ck_provider_events_payload_json CHECK (JSON_VALID(payload)),
+	CONSTRAINT fk_provider_events_network FOREIGN KEY (network_id)
+		REFERENCES networks (id) ON DELETE RESTRICT ON UPDATE RESTRICT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -1,8 +1,9 @@
 -- The daemon's least-privilege database user: SELECT/INSERT/UPDATE where
 -- the product writes, DELETE only where it must (expired sessions and
--- idempotency records, usage statistics and delivery attempts past their
--- retention, pruned scanner blocks), never on balance_history, audit_logs
--- or transactions, no UPDATE on the append-only tables, no DDL, no GRANT.
+-- idempotency records; usage statistics, delivery attempts and provider
+-- events past their retention; pruned scanner blocks), never on
+-- balance_history, audit_logs or transactions, no UPDATE on the
+-- append-only tables, no DDL, no GRANT.
 -- Migrations run as an admin user; the daemon runs as this one.
 --
 -- Run as an admin connected to the gateway's database, after the
@@ -95,6 +96,9 @@ SET @s = CONCAT('GRANT SELECT, INSERT, UPDATE ON ', @cg_db, '.leases TO ', @cg_a
 PREPARE cg_s FROM @s;
 EXECUTE cg_s;
 SET @s = CONCAT('GRANT SELECT ON ', @cg_db, '.schema_migrations TO ', @cg_app);
+PREPARE cg_s FROM @s;
+EXECUTE cg_s;
+SET @s = CONCAT('GRANT SELECT, INSERT, UPDATE, DELETE ON ', @cg_db, '.provider_events TO ', @cg_app);
 PREPARE cg_s FROM @s;
 EXECUTE cg_s;
 DEALLOCATE PREPARE cg_s;
