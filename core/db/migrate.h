@@ -10,7 +10,10 @@
  * statement: a migration that failed part-way is marked 'failed' with the
  * number of statements done and the error; once the cause is fixed (and
  * the file is unchanged) the next run resumes at the failed statement.
- * Each DDL statement on InnoDB is itself atomic (MariaDB >= 10.6).
+ * Each DDL statement on InnoDB is itself atomic (MariaDB >= 10.6), and the
+ * project's migrations are written re-runnable (CREATE … IF NOT EXISTS), so
+ * a runner killed between a statement and its progress record resumes
+ * safely too (a 'running' row is treated like a failed one).
  */
 #ifndef CG_DB_MIGRATE_H
 #define CG_DB_MIGRATE_H

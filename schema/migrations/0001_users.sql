@@ -3,8 +3,10 @@
 -- collision-resistant random strings (core/util/id.c) in ascii_bin, times
 -- are DATETIME(3) in UTC written by the daemon (never NOW() for business
 -- time; the column defaults are a fallback for manual rows only).
+-- Every statement is re-runnable (IF NOT EXISTS), so the runner can resume
+-- a migration that was interrupted between a statement and its record.
 
-CREATE TABLE users (
+CREATE TABLE IF NOT EXISTS users (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	email VARCHAR(254) NOT NULL,
 	-- NULL once soft-deleted, so the address can register again.
@@ -35,7 +37,7 @@ CREATE TABLE users (
 	CONSTRAINT ck_users_email CHECK (email LIKE '%_@_%')
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE user_sessions (
+CREATE TABLE IF NOT EXISTS user_sessions (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	user_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	-- SHA-256 (hex) of the bearer token; the token itself is never stored.
@@ -55,7 +57,7 @@ CREATE TABLE user_sessions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Foreign keys to merchants and api_keys are added in 0002, once they exist.
-CREATE TABLE audit_logs (
+CREATE TABLE IF NOT EXISTS audit_logs (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	user_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NULL,
@@ -86,12 +88,12 @@ CREATE TABLE audit_logs (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 DELIMITER $$
-CREATE TRIGGER trg_audit_logs_no_update BEFORE UPDATE ON audit_logs
+CREATE TRIGGER IF NOT EXISTS trg_audit_logs_no_update BEFORE UPDATE ON audit_logs
 FOR EACH ROW
 BEGIN
 	SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_logs is append-only: UPDATE refused';
 END$$
-CREATE TRIGGER trg_audit_logs_no_delete BEFORE DELETE ON audit_logs
+CREATE TRIGGER IF NOT EXISTS trg_audit_logs_no_delete BEFORE DELETE ON audit_logs
 FOR EACH ROW
 BEGIN
 	SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_logs is append-only: DELETE refused';

@@ -1,6 +1,6 @@
 -- Merchants, their settings, API keys, usage statistics, idempotency records.
 
-CREATE TABLE merchants (
+CREATE TABLE IF NOT EXISTS merchants (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	user_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	user_id_live VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin
@@ -52,7 +52,7 @@ CREATE TABLE merchants (
 		REFERENCES users (id) ON DELETE RESTRICT ON UPDATE RESTRICT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE merchant_settings (
+CREATE TABLE IF NOT EXISTS merchant_settings (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	notify_email TINYINT(1) NOT NULL DEFAULT 1,
@@ -102,7 +102,7 @@ CREATE TABLE merchant_settings (
 		REFERENCES merchants (id) ON DELETE CASCADE ON UPDATE RESTRICT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE api_keys (
+CREATE TABLE IF NOT EXISTS api_keys (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	name VARCHAR(100) NOT NULL,
@@ -135,14 +135,14 @@ CREATE TABLE api_keys (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 ALTER TABLE audit_logs
-	ADD CONSTRAINT fk_audit_logs_merchant FOREIGN KEY (merchant_id)
+	ADD CONSTRAINT fk_audit_logs_merchant FOREIGN KEY IF NOT EXISTS (merchant_id)
 		REFERENCES merchants (id) ON DELETE RESTRICT ON UPDATE RESTRICT,
-	ADD CONSTRAINT fk_audit_logs_api_key FOREIGN KEY (api_key_id)
+	ADD CONSTRAINT fk_audit_logs_api_key FOREIGN KEY IF NOT EXISTS (api_key_id)
 		REFERENCES api_keys (id) ON DELETE RESTRICT ON UPDATE RESTRICT;
 
 -- One row per merchant, endpoint, method and hour; days are summed from
 -- daily_bucket. Rows are written in batches from in-memory counters.
-CREATE TABLE api_usage_stats (
+CREATE TABLE IF NOT EXISTS api_usage_stats (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	endpoint VARCHAR(191) CHARACTER SET ascii NOT NULL,
@@ -169,7 +169,7 @@ CREATE TABLE api_usage_stats (
 
 -- Stored first responses of POST requests carrying an Idempotency-Key,
 -- per merchant (API keys) or per user (sessions).
-CREATE TABLE idempotency_keys (
+CREATE TABLE IF NOT EXISTS idempotency_keys (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NULL,
 	user_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NULL,

@@ -1,6 +1,6 @@
 -- Networks, currencies (coins, tokens, fiat) and exchange-rate history.
 
-CREATE TABLE networks (
+CREATE TABLE IF NOT EXISTS networks (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	-- The value an invoice's "network" takes, and the YAML instance name.
 	code VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE networks (
 	CONSTRAINT ck_networks_code CHECK (code REGEXP '^[a-z0-9][a-z0-9_-]*$')
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE currencies (
+CREATE TABLE IF NOT EXISTS currencies (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	-- Unique public code: BTC, ETH, USDT-ERC20, USD ...
 	code VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE currencies (
 
 -- Price of one unit of currency_id in quote_currency_id (USD for the
 -- spec's USD prices), rounded half-even to 8 decimals when stored.
-CREATE TABLE price_history (
+CREATE TABLE IF NOT EXISTS price_history (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	currency_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	quote_currency_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

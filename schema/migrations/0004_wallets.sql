@@ -1,6 +1,6 @@
 -- Merchant wallets, the per-network derivation counters and address pools.
 
-CREATE TABLE wallets (
+CREATE TABLE IF NOT EXISTS wallets (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	currency_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE wallets (
 
 -- One derivation counter (and key) per merchant and network, shared by the
 -- network's coin and its tokens, so an address never serves two invoices.
-CREATE TABLE address_counters (
+CREATE TABLE IF NOT EXISTS address_counters (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	network_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -62,7 +62,7 @@ CREATE TABLE address_counters (
 		REFERENCES networks (id) ON DELETE RESTRICT ON UPDATE RESTRICT
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
-CREATE TABLE address_pools (
+CREATE TABLE IF NOT EXISTS address_pools (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	network_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,

@@ -1,6 +1,6 @@
 -- Invoices, on-chain payments (transactions) and the balance ledger.
 
-CREATE TABLE invoices (
+CREATE TABLE IF NOT EXISTS invoices (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	order_id VARCHAR(255) NULL,
@@ -92,13 +92,13 @@ CREATE TABLE invoices (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 ALTER TABLE address_pools
-	ADD CONSTRAINT fk_address_pools_invoice FOREIGN KEY (invoice_id)
+	ADD CONSTRAINT fk_address_pools_invoice FOREIGN KEY IF NOT EXISTS (invoice_id)
 		REFERENCES invoices (id) ON DELETE RESTRICT ON UPDATE RESTRICT;
 
 -- One row per payment: (network, tx hash, position in the transaction).
 -- Position: the output index (UTXO), the log's position within its receipt
 -- (EVM tokens), -1 for a transaction's native value (EVM, TRON).
-CREATE TABLE transactions (
+CREATE TABLE IF NOT EXISTS transactions (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	network_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	tx_hash VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -169,7 +169,7 @@ CREATE TABLE transactions (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 DELIMITER $$
-CREATE TRIGGER trg_transactions_immutable BEFORE UPDATE ON transactions
+CREATE TRIGGER IF NOT EXISTS trg_transactions_immutable BEFORE UPDATE ON transactions
 FOR EACH ROW
 BEGIN
 	IF NOT (OLD.id <=> NEW.id AND OLD.network_id <=> NEW.network_id AND
@@ -182,7 +182,7 @@ BEGIN
 		    'transactions: identity and amount columns are immutable';
 	END IF;
 END$$
-CREATE TRIGGER trg_transactions_no_delete BEFORE DELETE ON transactions
+CREATE TRIGGER IF NOT EXISTS trg_transactions_no_delete BEFORE DELETE ON transactions
 FOR EACH ROW
 BEGIN
 	SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'transactions is append-only: DELETE refused';
@@ -191,7 +191,7 @@ DELIMITER ;
 
 -- The ledger: one row per balance posting, unique per (wallet, payment,
 -- bucket, kind of move); balance_after = balance_before + amount.
-CREATE TABLE balance_history (
+CREATE TABLE IF NOT EXISTS balance_history (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	wallet_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	merchant_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -235,12 +235,12 @@ CREATE TABLE balance_history (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 DELIMITER $$
-CREATE TRIGGER trg_balance_history_no_update BEFORE UPDATE ON balance_history
+CREATE TRIGGER IF NOT EXISTS trg_balance_history_no_update BEFORE UPDATE ON balance_history
 FOR EACH ROW
 BEGIN
 	SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'balance_history is append-only: UPDATE refused';
 END$$
-CREATE TRIGGER trg_balance_history_no_delete BEFORE DELETE ON balance_history
+CREATE TRIGGER IF NOT EXISTS trg_balance_history_no_delete BEFORE DELETE ON balance_history
 FOR EACH ROW
 BEGIN
 	SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'balance_history is append-only: DELETE refused';

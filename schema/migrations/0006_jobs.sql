@@ -1,7 +1,7 @@
 -- Background work shared through the database: the webhook outbox, the
 -- scanners' state, provider hints, and leases for jobs.
 
-CREATE TABLE webhook_deliveries (
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	-- Stable id the receiver deduplicates on; a redelivery keeps it.
 	event_id VARCHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -48,7 +48,7 @@ CREATE TABLE webhook_deliveries (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Every attempt of a delivery, for the merchant's delivery log.
-CREATE TABLE webhook_attempts (
+CREATE TABLE IF NOT EXISTS webhook_attempts (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	delivery_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	attempt_no INT UNSIGNED NOT NULL,
@@ -66,7 +66,7 @@ CREATE TABLE webhook_attempts (
 
 -- A scanner per network instance (YAML block name); its lease is the
 -- leases row 'scan:<instance>'. The host owns cursor and recent blocks.
-CREATE TABLE scanner_state (
+CREATE TABLE IF NOT EXISTS scanner_state (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	instance VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	network_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -92,7 +92,7 @@ CREATE TABLE scanner_state (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Recent block hashes of a scanner, to detect reorgs (pruned behind the tip).
-CREATE TABLE scanner_blocks (
+CREATE TABLE IF NOT EXISTS scanner_blocks (
 	scanner_id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	height BIGINT UNSIGNED NOT NULL,
 	block_hash VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
@@ -107,7 +107,7 @@ CREATE TABLE scanner_blocks (
 
 -- Leases of background jobs (core/db/lease.c): claimed with SELECT … FOR
 -- UPDATE SKIP LOCKED, results written only WHERE epoch = the claimed one.
-CREATE TABLE leases (
+CREATE TABLE IF NOT EXISTS leases (
 	job_name VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	owner VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NULL,
 	epoch BIGINT UNSIGNED NOT NULL DEFAULT 0,
@@ -122,7 +122,7 @@ CREATE TABLE leases (
 
 -- Hints from providers (Tatum webhooks …): verified, deduplicated here,
 -- then confirmed through the provider's API before they feed detection.
-CREATE TABLE provider_events (
+CREATE TABLE IF NOT EXISTS provider_events (
 	id VARCHAR(25) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
 	provider VARCHAR(32) CHARACTER SET ascii NOT NULL,
 	-- The provider's event id, or a hash of what identifies the event.

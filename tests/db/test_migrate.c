@@ -238,6 +238,30 @@ Test(migrate, failed_part_way_resumes)
 	rm_dir(dir);
 }
 
+Test(migrate, killed_runner_resumes)
+{
+	char err[1024];
+	struct cg_db *db;
+	int applied = 0;
+
+	db = cg_testdb_open(&T);
+	cr_assert(cg_db_migrate_conn(db, mdir(), NULL, err, sizeof(err)) == 0, "%s", err);
+	/* As if the runner died after statement 3 of 0005 ran but before it
+	 * was recorded, and 0006 never started. */
+	cr_assert(cg_db_run(db, "UPDATE schema_migrations SET status = 'running', "
+	    "statements_done = 2, finished_at = NULL WHERE version = 5", NULL) == 1);
+	cr_assert(cg_db_run(db, "DELETE FROM schema_migrations WHERE version = 6",
+	    NULL) == 1);
+	cr_expect(cg_db_schema_check(db, CG_SCHEMA_VERSION, err, sizeof(err)) != 0);
+	cr_assert(cg_db_migrate_conn(db, mdir(), &applied, err, sizeof(err)) == 0, "%s", err);
+	cr_expect_eq(applied, 2);
+	cr_expect_eq(count(db, "SELECT COUNT(*) FROM schema_migrations WHERE "
+	    "status = 'applied' AND statements_done = statements_total"),
+	    CG_SCHEMA_VERSION);
+	cr_expect(cg_db_schema_check(db, CG_SCHEMA_VERSION, err, sizeof(err)) == 0, "%s", err);
+	cg_db_close(db);
+}
+
 struct runner {
 	const struct cg_testdb *t;
 	int rc;
