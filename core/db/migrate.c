@@ -324,11 +324,12 @@ cg_db_apply_script(struct cg_db *db, const char *name, const char *text,
     size_t len, char *err, size_t errlen)
 {
 	struct script s = { db, name, 0, 0, NULL, 0, err, errlen };
-	char serr[256];
+	char serr[256] = "";
 	int rc;
 
 	rc = cg_sql_split(text, len, run_stmt, &s, serr, sizeof(serr));
-	if (rc == -1 && s.index == 0 && serr[0] != '\0')
+	/* A syntax problem of the script itself (not a failed statement). */
+	if (rc != 0 && serr[0] != '\0')
 		snprintf(err, errlen, "%s: %s", name, serr);
 	return rc == 0 ? 0 : -1;
 }
