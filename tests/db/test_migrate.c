@@ -262,6 +262,24 @@ Test(migrate, killed_runner_resumes)
 	cg_db_close(db);
 }
 
+Test(migrate, script_errors_are_named)
+{
+	static const char bad_quote[] = "SELECT 1;\nSELECT 'open";
+	static const char bad_stmt[] = "SELECT 1;\n\nSELEKT 2;";
+	char err[512] = "";
+	struct cg_db *db = cg_testdb_open(&T);
+
+	cr_expect(cg_db_apply_script(db, "x.sql", bad_quote, sizeof(bad_quote) - 1,
+	    err, sizeof(err)) != 0);
+	cr_expect(strstr(err, "x.sql: line 2: unterminated quote") != NULL, "%s", err);
+	cr_expect(cg_db_apply_script(db, "y.sql", bad_stmt, sizeof(bad_stmt) - 1,
+	    err, sizeof(err)) != 0);
+	cr_expect(strstr(err, "y.sql:3: statement 2 failed") != NULL, "%s", err);
+	cr_expect(cg_db_apply_file(db, "/nonexistent/z.sql", err, sizeof(err)) != 0);
+	cr_expect(strstr(err, "/nonexistent/z.sql") != NULL, "%s", err);
+	cg_db_close(db);
+}
+
 struct runner {
 	const struct cg_testdb *t;
 	int rc;
