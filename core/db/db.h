@@ -86,7 +86,10 @@ int cg_db_exec(struct cg_db *db, const char *sql);
  * Decimals are passed as strings ("12.500000000000000000").
  */
 
-/* Executes a statement; returns the affected rows (>= 0) or -1. */
+/* Executes a statement; returns the affected rows (>= 0) or -1. Rows are
+ * counted as matched, not changed (CLIENT_FOUND_ROWS): an UPDATE that
+ * finds its row but writes the same values returns 1, so 0 really means
+ * "no such row" (a lost lease, another merchant's id). */
 int64_t cg_db_run(struct cg_db *db, const char *sql, const char *types, ...);
 
 /* Executes a query and stores its result; NULL on error. Fetch rows with
