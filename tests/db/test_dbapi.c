@@ -113,6 +113,9 @@ Test(dbapi, typed_parameters_and_results)
 	cr_expect_lt(cg_db_run(DB, "UPDATE t SET v = ?", "x", 1), 0);
 	cr_expect_lt(cg_db_run(DB, "SELEKT 1", NULL), 0);
 	cr_expect_eq(cg_db_errno(DB), ER_PARSE_ERROR);
+	/* Matched rows count, not changed ones; a missing row is 0. */
+	cr_expect_eq(cg_db_run(DB, "UPDATE t SET v = v WHERE id = 1", NULL), 1);
+	cr_expect_eq(cg_db_run(DB, "UPDATE t SET v = v WHERE id = 99", NULL), 0);
 	/* The connection is still fine afterwards. */
 	cr_expect(cg_db_query_i64(DB, &i64, "SELECT 7", NULL) == 1 && i64 == 7);
 }
