@@ -148,3 +148,37 @@ Test(mnemonic, slip132_bip44_bip49, .init = setup)
 	cr_assert_eq(cgc_btc_address_from_pubkey(btc, CGC_BTC_KEY_P2SH_P2WPKH, key, s, sizeof(s), NULL), 0);
 	cr_assert_str_eq(s, "37VucYSaXLCAsxYyAPfbSi9eh4iEcbShgf");
 }
+
+/*
+ * Results not in a BIP but agreed on by several independent public wallet
+ * libraries (ETH account xpub; BIP84 testnet and Litecoin addresses).
+ */
+Test(mnemonic, cross_checked, .init = setup)
+{
+	struct cgc_xpub acct;
+	uint8_t key[33];
+	char s[CGC_XKEY_STR_MAX];
+	const struct cgc_btc_params *tb = cgc_btc_params_by_name("bitcoin-testnet");
+	const struct cgc_btc_params *ltc = cgc_btc_params_by_name("litecoin");
+
+	account("m/44'/60'/0'", "xpub", &acct);
+	cr_assert_eq(cgc_xpub_format(&acct, s, sizeof(s), NULL), 0);
+	cr_assert_str_eq(s, "xpub6DCoCpSuQZB2jawqnGMEPS63ePKWkwWPH4TU45Q7LPXWuNd8TMtVxRrgjtEshuqpK3mdhaWHPFsBngh5GFZaM6si3yZdUsT8ddYM3PwnATt");
+	account("m/84'/1'/0'", "vpub", &acct);
+	key_at(&acct, "m/84'/1'/0'", 0, 0, key);
+	cr_assert_eq(cgc_btc_address_from_pubkey(tb, CGC_BTC_KEY_P2WPKH, key, s, sizeof(s), NULL), 0);
+	cr_assert_str_eq(s, "tb1q6rz28mcfaxtmd6v789l9rrlrusdprr9pqcpvkl");
+	key_at(&acct, "m/84'/1'/0'", 0, 1, key);
+	cr_assert_eq(cgc_btc_address_from_pubkey(tb, CGC_BTC_KEY_P2WPKH, key, s, sizeof(s), NULL), 0);
+	cr_assert_str_eq(s, "tb1qd7spv5q28348xl4myc8zmh983w5jx32cjhkn97");
+	account("m/84'/2'/0'", "zpub", &acct);
+	key_at(&acct, "m/84'/2'/0'", 0, 0, key);
+	cr_assert_eq(cgc_btc_address_from_pubkey(ltc, CGC_BTC_KEY_P2WPKH, key, s, sizeof(s), NULL), 0);
+	cr_assert_str_eq(s, "ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh");
+	key_at(&acct, "m/84'/2'/0'", 0, 1, key);
+	cr_assert_eq(cgc_btc_address_from_pubkey(ltc, CGC_BTC_KEY_P2WPKH, key, s, sizeof(s), NULL), 0);
+	cr_assert_str_eq(s, "ltc1qwlezpr3890hcp6vva9twqh27mr6edadreqvhnn");
+	key_at(&acct, "m/84'/2'/0'", 1, 0, key);
+	cr_assert_eq(cgc_btc_address_from_pubkey(ltc, CGC_BTC_KEY_P2WPKH, key, s, sizeof(s), NULL), 0);
+	cr_assert_str_eq(s, "ltc1qyeljcy9v88jg8sqvnqh0m5q390xruc5r98q9yy");
+}
