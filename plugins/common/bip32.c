@@ -122,20 +122,24 @@ cgc_xpub_parse(const char *s, struct cgc_xpub *out, const char **why)
 		return fail(why, "extended key is not 78 bytes long", -EINVAL);
 	}
 	version = cgc_be32(buf);
-	if (cgc_xkey_version_by_priv(version) != NULL) {
-		OPENSSL_cleanse(buf, sizeof(buf));
-		return fail(why, "this is an extended PRIVATE key; give the "
-		    "extended public key (xpub) instead and keep the private "
-		    "key off the gateway", -EINVAL);
-	}
-	if (cgc_xkey_version_by_pub(version) == NULL)
-		return fail(why, "unknown extended key version", -EINVAL);
 	x.version = version;
 	x.depth = buf[4];
 	memcpy(x.parent_fp, buf + 5, 4);
 	x.child = cgc_be32(buf + 9);
 	memcpy(x.chain_code, buf + 13, 32);
 	memcpy(x.key, buf + 45, CGC_PUBKEY_LEN);
+	/* Until the version is known public, this may be a private key. */
+	OPENSSL_cleanse(buf, sizeof(buf));
+	if (cgc_xkey_version_by_priv(version) != NULL) {
+		OPENSSL_cleanse(&x, sizeof(x));
+		return fail(why, "this is an extended PRIVATE key; give the "
+		    "extended public key (xpub) instead and keep the private "
+		    "key off the gateway", -EINVAL);
+	}
+	if (cgc_xkey_version_by_pub(version) == NULL) {
+		OPENSSL_cleanse(&x, sizeof(x));
+		return fail(why, "unknown extended key version", -EINVAL);
+	}
 	if (x.depth == 0 && cgc_be32(x.parent_fp) != 0)
 		return fail(why, "zero depth with non-zero parent fingerprint",
 		    -EINVAL);

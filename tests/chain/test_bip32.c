@@ -234,3 +234,54 @@ Test(bip32, version_table)
 	cr_assert_null(cgc_xkey_version_by_name("Zpub"));
 	cr_assert_eq(cgc_xpub_format_as(&x, 0x12345678, s, sizeof(s), NULL), -EINVAL);
 }
+
+/* Pure operations may run on many threads at once (DESIGN: plugin ABI):
+ * the lazily created secp256k1 context and everything else must give the
+ * same keys on every thread as on one. */
+#include <pthread.h>
+
+#define THREADS 4
+#define PER_THREAD 64
+
+static const char zpub84[] = "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs";
+static uint8_t thread_keys[THREADS][PER_THREAD][33];
+
+static void *
+derive_many(void *arg)
+{
+	uintptr_t t = (uintptr_t)arg;
+	struct cgc_xpub acct;
+	uint32_t i;
+
+	if (cgc_xpub_parse(zpub84, &acct, NULL) != 0)
+		return (void *)1;
+	for (i = 0; i < PER_THREAD; i++)
+		if (cgc_xpub_derive_key(&acct, 0, i, thread_keys[t][i]) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+Test(bip32, concurrent_derivation)
+{
+	pthread_t th[THREADS];
+	struct cgc_xpub acct;
+	uint8_t key[33];
+	void *rv;
+	uintptr_t t;
+	uint32_t i;
+
+	/* Threads start before anything has created the context. */
+	for (t = 0; t < THREADS; t++)
+		cr_assert_eq(pthread_create(&th[t], NULL, derive_many, (void *)t), 0);
+	for (t = 0; t < THREADS; t++) {
+		cr_assert_eq(pthread_join(th[t], &rv), 0);
+		cr_assert_null(rv);
+	}
+	cr_assert_eq(cgc_xpub_parse(zpub84, &acct, NULL), 0);
+	for (i = 0; i < PER_THREAD; i++) {
+		cr_assert_eq(cgc_xpub_derive_key(&acct, 0, i, key), 0);
+		for (t = 0; t < THREADS; t++)
+			cr_assert_eq(memcmp(key, thread_keys[t][i], 33), 0, "thread %zu index %u",
+			    (size_t)t, i);
+	}
+}
