@@ -108,5 +108,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_base58(s);
 	check_bech32(s);
 	check_chains(s);
+	/* Short raw inputs also become well-formed Base58Check and segwit
+	 * strings, so the checks behind the checksums get exercised. */
+	if (size >= 1 && size <= 41) {
+		char e[CGC_BECH32_MAX_LEN + 1];
+
+		if (cgc_base58check_encode(data, size, s, sizeof(s), NULL) == 0)
+			check_chains(s);
+		if (cgc_segwit_encode(data[0] & 1 ? "bc" : "tltc", data[0] >> 4,
+		    data + 1, size - 1, e, sizeof(e), NULL) == 0)
+			check_chains(e);
+	}
 	return 0;
 }
