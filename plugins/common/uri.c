@@ -47,67 +47,6 @@ w_finish(struct wbuf *w, size_t *needed)
 	return 0;
 }
 
-int
-cgc_units_valid(const char *s)
-{
-	size_t n, i;
-
-	if (s == NULL)
-		return 0;
-	n = strnlen(s, CGC_UNITS_MAX_DIGITS + 1);
-	if (n == 0 || n > CGC_UNITS_MAX_DIGITS)
-		return 0;
-	if (s[0] == '0' && n > 1)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-static void
-w_units(struct wbuf *w, const char *units, unsigned decimals)
-{
-	size_t n = strlen(units), end, i;
-
-	/* Drop trailing zeros of the fraction: units ends with them. */
-	end = n;
-	while (end > 0 && n - end < decimals && units[end - 1] == '0')
-		end--;
-	if (n <= decimals) {
-		/* Entirely fractional: "0." then zero fill. */
-		if (end == 0) {
-			w_char(w, '0');
-			return;
-		}
-		w_str(w, "0.");
-		for (i = n; i < decimals; i++)
-			w_char(w, '0');
-		for (i = 0; i < end; i++)
-			w_char(w, units[i]);
-		return;
-	}
-	for (i = 0; i < n - decimals; i++)
-		w_char(w, units[i]);
-	if (end > n - decimals) {
-		w_char(w, '.');
-		for (i = n - decimals; i < end; i++)
-			w_char(w, units[i]);
-	}
-}
-
-int
-cgc_units_to_decimal(const char *units, unsigned decimals, char *out,
-    size_t outsz, size_t *needed)
-{
-	struct wbuf w = { out, outsz, 0 };
-
-	if (!cgc_units_valid(units) || decimals >= CGC_UNITS_MAX_DIGITS)
-		return -EINVAL;
-	w_units(&w, units, decimals);
-	return w_finish(&w, needed);
-}
-
 static int
 scheme_valid(const char *s)
 {
@@ -171,19 +110,20 @@ cgc_uri_bip21(const char *scheme, const char *address,
     char *out, size_t outsz, size_t *needed)
 {
 	struct wbuf w = { out, outsz, 0 };
-	char sep = '?';
+	char coins[CGC_UNITS_MAX_DIGITS + 3], sep = '?';
 
 	if (!scheme_valid(scheme) || !address_chars_valid(address))
 		return -EINVAL;
-	if (amount_units != NULL && (!cgc_units_valid(amount_units) ||
-	    strcmp(amount_units, "0") == 0))
+	if (amount_units != NULL && (strcmp(amount_units, "0") == 0 ||
+	    cgc_units_to_decimal(amount_units, CGC_BIP21_DECIMALS, coins,
+	    sizeof(coins), NULL) != 0))
 		return -EINVAL;
 	w_str(&w, scheme);
 	w_char(&w, ':');
 	w_str(&w, address);
 	if (amount_units != NULL) {
 		w_str(&w, "?amount=");
-		w_units(&w, amount_units, CGC_BIP21_DECIMALS);
+		w_str(&w, coins);
 		sep = '&';
 	}
 	if (label != NULL && label[0] != '\0') {

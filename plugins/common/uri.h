@@ -2,9 +2,8 @@
  * Payment request URIs (what wallets scan from a QR code) and the exact
  * formatting of amounts they need.
  *
- * Amounts go in and out as decimal strings of base units (satoshi, wei,
- * sun, token units): digits only, no sign, no leading zero (except "0"),
- * at most 78 digits (2^256 has 78). No floating point anywhere.
+ * Amounts go in as canonical base-units strings (see amount.h). No
+ * floating point anywhere.
  *
  * - BIP21: scheme ":" address ["?amount=" coins] ["&label=" ...]
  *   ["&message=" ...], the amount in whole coins with 8 decimals, written
@@ -28,18 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CGC_UNITS_MAX_DIGITS 78
-#define CGC_BIP21_DECIMALS 8
+#include "common/amount.h"
 
-/* 1 when s is a canonical base-units string (see above). */
-int cgc_units_valid(const char *s);
-/*
- * Writes units / 10^decimals as a decimal without trailing zeros (and
- * without a point when whole): ("1", 8) -> "0.00000001",
- * ("100000000", 8) -> "1", ("0", 18) -> "0". decimals <= 77.
- */
-int cgc_units_to_decimal(const char *units, unsigned decimals, char *out,
-    size_t outsz, size_t *needed);
+#define CGC_BIP21_DECIMALS 8
 
 /*
  * amount_units NULL: no amount; "0" is refused (a request for nothing).

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/address.h"
+#include "common/amount.h"
 #include "common/base58.h"
 #include "common/bech32.h"
 #include "common/uri.h"
@@ -92,9 +93,32 @@ check_chains(const char *s)
 		    memcmp(a2.program, a.program, a.program_len) != 0)
 			abort();
 	}
-	if (cgc_units_valid(s) &&
-	    cgc_units_to_decimal(s, 18, e, sizeof(e), NULL) == -EINVAL)
+}
+
+/* Amounts: whatever converts must come out canonical, and formatting then
+ * parsing back must give the same units. */
+static void
+check_amounts(const char *s)
+{
+	static const unsigned decimals[] = { 0, 6, 8, 18, 77 };
+	char d[CGC_UNITS_MAX_DIGITS * 2 + 3], u[CGC_UNITS_STR_MAX];
+	size_t i;
+
+	if (cgc_units_from_hex(s, u, sizeof(u), NULL) == 0 &&
+	    !cgc_units_valid(u))
 		abort();
+	for (i = 0; i < sizeof(decimals) / sizeof(decimals[0]); i++) {
+		if (cgc_units_from_decimal(s, decimals[i], u, sizeof(u),
+		    NULL) == 0 && !cgc_units_valid(u))
+			abort();
+		if (!cgc_units_valid(s))
+			continue;
+		if (cgc_units_to_decimal(s, decimals[i], d, sizeof(d),
+		    NULL) != 0 ||
+		    cgc_units_from_decimal(d, decimals[i], u, sizeof(u),
+		    NULL) != 0 || strcmp(u, s) != 0)
+			abort();
+	}
 }
 
 int
@@ -108,6 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_base58(s);
 	check_bech32(s);
 	check_chains(s);
+	check_amounts(s);
 	/* Short raw inputs also become well-formed Base58Check and segwit
 	 * strings, so the checks behind the checksums get exercised. */
 	if (size >= 1 && size <= 41) {

@@ -1,5 +1,5 @@
 /*
- * Amount formatting and payment URIs (BIP21, EIP-681, TRON).
+ * Payment URIs (BIP21, EIP-681, TRON).
  */
 #include <errno.h>
 #include <string.h>
@@ -7,60 +7,6 @@
 #include <criterion/criterion.h>
 
 #include "common/uri.h"
-
-static void
-dec(const char *units, unsigned decimals, const char *want)
-{
-	char out[100];
-	size_t need = 0;
-
-	cr_assert_eq(cgc_units_to_decimal(units, decimals, out, sizeof(out), &need), 0,
-	    "%s/%u", units, decimals);
-	cr_assert_str_eq(out, want, "%s/%u", units, decimals);
-	cr_assert_eq(need, strlen(want) + 1);
-}
-
-Test(units, to_decimal)
-{
-	dec("0", 8, "0");
-	dec("0", 0, "0");
-	dec("1", 8, "0.00000001");
-	dec("10", 8, "0.0000001");
-	dec("100000000", 8, "1");
-	dec("150000000", 8, "1.5");
-	dec("2100000000000000", 8, "21000000");
-	dec("123456789", 8, "1.23456789");
-	dec("12345678900", 8, "123.456789");
-	dec("1000000000000000000", 18, "1");
-	dec("1500000000000000001", 18, "1.500000000000000001");
-	dec("1", 18, "0.000000000000000001");
-	dec("42", 0, "42");
-	dec("1000000", 6, "1");
-	dec("1", 6, "0.000001");
-	/* 2^256 - 1, the largest uint256 */
-	dec("115792089237316195423570985008687907853269984665640564039457584007913129639935", 18,
-	    "115792089237316195423570985008687907853269984665640564039457.584007913129639935");
-}
-
-Test(units, rejects)
-{
-	char out[100];
-	size_t need;
-
-	cr_assert_eq(cgc_units_to_decimal("", 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("01", 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("-1", 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("1.5", 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("1e8", 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal(" 1", 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal(NULL, 8, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("1", 78, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("1157920892373161954235709850086879078532699846656405640394575840079131296399350",
-	    0, out, sizeof(out), NULL), -EINVAL);
-	cr_assert_eq(cgc_units_to_decimal("1", 8, out, 5, &need), -ENOSPC);
-	cr_assert_eq(need, 11);
-	cr_assert_str_eq(out, "");
-}
 
 Test(uri, bip21)
 {
