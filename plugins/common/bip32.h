@@ -103,6 +103,17 @@ int cgc_xpub_derive_path(const struct cgc_xpub *parent, const char *path,
 int cgc_xpub_derive_key(const struct cgc_xpub *account, uint32_t change,
     uint32_t index, uint8_t key[CGC_PUBKEY_LEN]);
 
+/*
+ * 1 when x belongs to a publicly known test wallet (the BIP39 test
+ * mnemonic "abandon ... about", the Hardhat/Anvil mnemonic "test ...
+ * junk", BIP32 test vectors 1-3) at the master, purpose, coin, account or
+ * change level of BIP44/49/84/86 for coins 0, 1, 2, 60, 195; else 0. Its
+ * private keys are public: never serve a mainnet network from such a key.
+ * Matched by fingerprint (see testkeys.c), so a false alarm on a real key
+ * has a probability of about 5e-8.
+ */
+int cgc_xpub_is_test_key(const struct cgc_xpub *x);
+
 /* Helpers shared with the tests' private derivation. */
 void cgc_xkey_put_header(uint8_t buf[CGC_XKEY_LEN], uint32_t version,
     uint8_t depth, const uint8_t parent_fp[4], uint32_t child,
