@@ -189,26 +189,24 @@ cgc_xpub_fingerprint(const struct cgc_xpub *x, uint8_t fp[4])
 	return 0;
 }
 
-int
-cgc_xpub_child(const struct cgc_xpub *parent, uint32_t index,
-    struct cgc_xpub *child, const char **why)
+/* CKDpub without the bookkeeping: the child's key and chain code. */
+static int
+ckd_pub(const struct cgc_xpub *parent, uint32_t index,
+    uint8_t key[CGC_PUBKEY_LEN], uint8_t chain_code[32], const char **why)
 {
 	const secp256k1_context *ctx = cgc_secp256k1();
 	uint8_t data[CGC_PUBKEY_LEN + 4], I[CGC_SHA512_LEN];
 	secp256k1_pubkey pk;
-	struct cgc_xpub c;
 	size_t n = CGC_PUBKEY_LEN;
 
 	if (ctx == NULL)
 		return fail(why, "secp256k1 context unavailable", -ENOMEM);
-	if (parent == NULL || child == NULL)
+	if (parent == NULL)
 		return fail(why, "no key given", -EINVAL);
 	if (index & CGC_BIP32_HARDENED)
 		return fail(why, "hardened index: an extended public key can "
 		    "derive only non-hardened children (index < 2^31)",
 		    -EINVAL);
-	if (parent->depth == CGC_BIP32_MAX_DEPTH)
-		return fail(why, "depth would exceed 255", -EINVAL);
 	if (!secp256k1_ec_pubkey_parse(ctx, &pk, parent->key, CGC_PUBKEY_LEN))
 		return fail(why, "public key is not a point on secp256k1",
 		    -EINVAL);
@@ -221,17 +219,50 @@ cgc_xpub_child(const struct cgc_xpub *parent, uint32_t index,
 	if (!secp256k1_ec_pubkey_tweak_add(ctx, &pk, I))
 		return fail(why, "this index gives no valid key; use the next "
 		    "one", -ERANGE);
-	if (!secp256k1_ec_pubkey_serialize(ctx, c.key, &n, &pk,
+	if (!secp256k1_ec_pubkey_serialize(ctx, key, &n, &pk,
 	    SECP256K1_EC_COMPRESSED) || n != CGC_PUBKEY_LEN)
 		return fail(why, "cannot serialize the child key", -EIO);
+	if (chain_code != NULL)
+		memcpy(chain_code, I + 32, 32);
+	return 0;
+}
+
+int
+cgc_xpub_child(const struct cgc_xpub *parent, uint32_t index,
+    struct cgc_xpub *child, const char **why)
+{
+	struct cgc_xpub c;
+	int rc;
+
+	if (parent == NULL || child == NULL)
+		return fail(why, "no key given", -EINVAL);
+	if (parent->depth == CGC_BIP32_MAX_DEPTH)
+		return fail(why, "depth would exceed 255", -EINVAL);
+	rc = ckd_pub(parent, index, c.key, c.chain_code, why);
+	if (rc != 0)
+		return rc;
 	if (cgc_xpub_fingerprint(parent, c.parent_fp) != 0)
 		return fail(why, "hashing failed", -EIO);
 	c.version = parent->version;
 	c.depth = (uint8_t)(parent->depth + 1);
 	c.child = index;
-	memcpy(c.chain_code, I + 32, 32);
 	*child = c;
 	return 0;
+}
+
+int
+cgc_xpub_child_key(const struct cgc_xpub *parent, uint32_t index,
+    uint8_t key[CGC_PUBKEY_LEN])
+{
+	uint8_t k[CGC_PUBKEY_LEN];
+	int rc;
+
+	if (key == NULL)
+		return -EINVAL;
+	rc = ckd_pub(parent, index, k, NULL, NULL);
+	if (rc == 0)
+		memcpy(key, k, sizeof(k));
+	return rc;
 }
 
 /* One path element: decimal, no sign, no leading zero, below 2^31. */
@@ -296,15 +327,13 @@ int
 cgc_xpub_derive_key(const struct cgc_xpub *account, uint32_t change,
     uint32_t index, uint8_t key[CGC_PUBKEY_LEN])
 {
-	struct cgc_xpub c, k;
+	struct cgc_xpub c;
 	int rc;
 
 	if (key == NULL)
 		return -EINVAL;
 	rc = cgc_xpub_child(account, change, &c, NULL);
 	if (rc == 0)
-		rc = cgc_xpub_child(&c, index, &k, NULL);
-	if (rc == 0)
-		memcpy(key, k.key, CGC_PUBKEY_LEN);
+		rc = cgc_xpub_child_key(&c, index, key);
 	return rc;
 }

@@ -99,7 +99,16 @@ int cgc_xpub_child(const struct cgc_xpub *parent, uint32_t index,
  */
 int cgc_xpub_derive_path(const struct cgc_xpub *parent, const char *path,
     struct cgc_xpub *out, const char **why);
-/* The compressed public key at change/index below an account key. */
+/*
+ * Only the child's compressed public key (no fingerprint to compute):
+ * the fast path for deposit addresses. Derive the receive chain once with
+ * cgc_xpub_child(account, 0, &chain), then cgc_xpub_child_key(&chain, i,
+ * key) per address. Errors as cgc_xpub_child.
+ */
+int cgc_xpub_child_key(const struct cgc_xpub *parent, uint32_t index,
+    uint8_t key[CGC_PUBKEY_LEN]);
+/* The compressed public key at change/index below an account key (two
+ * steps every call; cache the change level where speed matters). */
 int cgc_xpub_derive_key(const struct cgc_xpub *account, uint32_t change,
     uint32_t index, uint8_t key[CGC_PUBKEY_LEN]);
 

@@ -71,7 +71,7 @@ main(int argc, char **argv)
 {
 	const char *network = "evm", *script_name = NULL, *why = "";
 	const struct cgc_xkey_version *v;
-	struct cgc_xpub acct;
+	struct cgc_xpub acct, chain;
 	uint32_t change = 0, first = 0, count = 1, i;
 	uint8_t key[33];
 	char addr[CGC_BTC_ADDR_MAX];
@@ -119,10 +119,14 @@ main(int argc, char **argv)
 		else
 			usage();
 	}
+	if (cgc_xpub_child(&acct, change, &chain, &why) != 0) {
+		fprintf(stderr, "derive-tool: change %u: %s\n", change, why);
+		return 1;
+	}
 	for (i = 0; i < count; i++) {
 		if (first + i >= CGC_BIP32_HARDENED)
 			break;
-		rc = cgc_xpub_derive_key(&acct, change, first + i, key);
+		rc = cgc_xpub_child_key(&chain, first + i, key);
 		if (rc == -ERANGE)
 			continue;	/* no key at this index: skipped */
 		if (rc != 0 || address_of(network, script, key, addr,
