@@ -98,6 +98,7 @@ run_vector(const char *seedhex, const struct step *steps)
 	char s[CGC_XKEY_STR_MAX];
 	const char *why = NULL;
 	uint32_t index;
+	uint8_t key[33];
 	size_t i;
 
 	cr_assert_eq(cgt_xprv_from_seed(seed, seedlen, 0x0488ade4, &master), 0);
@@ -117,6 +118,8 @@ run_vector(const char *seedhex, const struct step *steps)
 			cr_assert_eq(cgc_xpub_child(&prev, index, &child, &why), 0);
 			cr_assert_eq(cgc_xpub_format(&child, s, sizeof(s), NULL), 0);
 			cr_assert_str_eq(s, steps[i].xpub, "CKDpub at %s", steps[i].path);
+			cr_assert_eq(cgc_xpub_child_key(&prev, index, key), 0);
+			cr_assert_eq(memcmp(key, pub.key, 33), 0);
 		}
 		prev = parsed;
 	}

@@ -1,9 +1,11 @@
 /*
  * SHA-256, HMAC-SHA512, RIPEMD-160, HASH160, hex; Keccak-256.
  * Sources: FIPS 180 "abc"; RFC 4231 test case 1; the RIPEMD-160 page of
- * Bosselaers (homes.esat.kuleuven.be/~bosselae/ripemd160.html); the Keccak
- * team's ShortMsgKAT_256 (Len = 8 and Len = 2040, as carried by the
- * johanns/sha3 spec) and Ethereum's Keccak-256("").
+ * Bosselaers (homes.esat.kuleuven.be/~bosselae/ripemd160.html); for
+ * Keccak-256, Ethereum's Keccak-256("") and "abc", the ERC-20 Transfer
+ * topic, and the one-byte (0xcc) and 241-byte known-answer messages of the
+ * Keccak submission's KATs as carried by the johanns/sha3 gem's spec
+ * (spec/sha3_core_spec.rb); plus OpenSSL's SHA3-256 for the permutation.
  */
 #include <errno.h>
 #include <stdlib.h>
