@@ -174,8 +174,13 @@ cg_control_start(struct cg_control *ctl)
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (rc < 0)
-		goto fail;
+	if (rc < 0) {
+		rc = -errno;
+		cg_error("control", "cannot bind path=%s: %s", ctl->path,
+		    strerror(errno));
+		close(fd);
+		return rc;
+	}
 	if (ctl->opts.group >= 0 &&
 	    chown(ctl->path, (uid_t)-1, (gid_t)ctl->opts.group) < 0)
 		goto fail;

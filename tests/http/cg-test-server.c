@@ -333,6 +333,7 @@ main(int argc, char **argv)
 	const char *ctl_path = NULL, *ctl_mode = NULL, *ctl_group = NULL,
 	    *ctl_timeout = NULL;
 	struct event *sigterm, *sigint;
+	int status = 0;
 
 	o.listen[0] = "127.0.0.1:0";
 	o.nlisten = 1;
@@ -369,14 +370,16 @@ main(int argc, char **argv)
 	H.pool = cg_pool_create(H.base, "test", 4, 0, NULL);
 	H.tiny = cg_pool_create(H.base, "tiny", 1, 1, NULL);
 	H.http = cg_http_create(H.base, &o);
-	if (!H.base || !H.pool || !H.tiny || !H.http || add_routes() < 0 ||
-	    cg_http_start(H.http) < 0)
+	if (!H.base || !H.pool || !H.tiny || !H.http)
 		return 1;
 	cg_metrics_watch_pool(H.pool);
 	cg_metrics_watch_pool(H.tiny);
-	if (ctl_path && setup_control(ctl_path, ctl_mode, ctl_group,
-	    ctl_timeout) < 0)
-		return 1;
+	if (add_routes() < 0 || cg_http_start(H.http) < 0 ||
+	    (ctl_path && setup_control(ctl_path, ctl_mode, ctl_group,
+	    ctl_timeout) < 0)) {
+		status = 1;
+		goto out;
+	}
 	sigterm = evsignal_new(H.base, SIGTERM, on_signal, NULL);
 	sigint = evsignal_new(H.base, SIGINT, on_signal, NULL);
 	event_add(sigterm, NULL);
@@ -387,19 +390,22 @@ main(int argc, char **argv)
 	fflush(stdout);
 
 	event_base_dispatch(H.base);
-
-	cg_metrics_unwatch_pool(H.pool);
-	cg_metrics_unwatch_pool(H.tiny);
-	/* Pools first: their completions answer requests and calls. */
-	cg_pool_destroy(H.pool);
-	cg_pool_destroy(H.tiny);
-	cg_control_free(H.ctl);
-	cg_http_free(H.http);
 	event_free(sigterm);
 	event_free(sigint);
+out:
+
+	/* The order main.c follows: servers first (requests still on a worker
+	 * become orphans), then the pools, whose last completions answer
+	 * those orphans and so free the servers' memory. */
+	cg_http_free(H.http);
+	cg_control_free(H.ctl);
+	cg_metrics_unwatch_pool(H.pool);
+	cg_metrics_unwatch_pool(H.tiny);
+	cg_pool_destroy(H.pool);
+	cg_pool_destroy(H.tiny);
 	if (H.drain_ev)
 		event_free(H.drain_ev);
 	event_base_free(H.base);
 	libevent_global_shutdown();
-	return 0;
+	return status;
 }
