@@ -471,12 +471,9 @@ main(int argc, char **argv)
 	}
 	rc = send_all(fd, text, strlen(text)) < 0 || send_all(fd, "\n", 1) < 0;
 	free(text);
-	if (rc) {
-		fprintf(stderr, "cgctl: cannot send: %s\n", strerror(errno));
-		close(fd);
-		return EXIT_TRANSPORT;
-	}
-	line = read_line(fd, timeout_s);
+	/* A daemon that refuses a client answers and closes before reading:
+	 * its reply may be waiting even when the send failed. */
+	line = read_line(fd, rc ? 1 : timeout_s);
 	close(fd);
 	if (!line)
 		return EXIT_TRANSPORT;

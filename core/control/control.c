@@ -44,7 +44,7 @@ struct cg_control_conn {
 	struct cg_control_call *call;	/* being answered */
 	unsigned uid;
 	int owner;	/* root or the daemon's user */
-	int closing;	/* close once the output is flushed */
+	int closing;	/* half-close once the output is flushed */
 	int in_loop;
 };
 
@@ -305,13 +305,16 @@ conn_error(struct cg_control_conn *c, json_t *id, const char *code,
 	conn_send(c, cg_control_reply_error(id, code, message));
 }
 
+/* After a final error reply: send it, half-close, and drop whatever the
+ * client still sends until it closes (or the read timeout), so the reply
+ * is not lost to a reset. */
 static void
 write_cb(struct bufferevent *bev, void *arg)
 {
 	struct cg_control_conn *c = arg;
 
 	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		conn_free(c);
+		shutdown(bufferevent_getfd(bev), SHUT_WR);
 }
 
 static void
@@ -379,7 +382,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		    access ? "too many control connections" :
 		    "this user may not use the control socket");
 		c->closing = 1;
-		bufferevent_enable(c->bev, EV_WRITE);
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 		return;
 	}
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -518,8 +521,10 @@ read_loop(struct cg_control_conn *c)
 	size_t len;
 	char *line;
 
-	if (c->closing)
+	if (c->closing) {
+		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
+	}
 	c->in_loop = 1;
 	while (!c->call && !c->closing) {
 		eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
@@ -553,9 +558,9 @@ read_loop(struct cg_control_conn *c)
 	/* Reading goes on while a call runs, to notice a client that leaves;
 	 * the watermark bounds what it may queue meanwhile. */
 	if (c->closing) {
-		bufferevent_disable(c->bev, EV_READ);
+		evbuffer_drain(in, evbuffer_get_length(in));
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			conn_free(c);
+			shutdown(bufferevent_getfd(c->bev), SHUT_WR);
 	}
 }
 

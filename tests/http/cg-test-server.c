@@ -268,15 +268,15 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	(void)arg;
+	if (H.drain_ev)
+		return;
 	cg_info("test", "signal=%d stopping", (int)sig);
 	cg_http_stop_accepting(H.http);
 	if (H.ctl)
 		cg_control_stop_accepting(H.ctl);
 	H.stop_deadline = cg_mono_ms() + 5000;
-	if (!H.drain_ev) {
-		H.drain_ev = event_new(H.base, -1, EV_PERSIST, drain_tick, NULL);
-		event_add(H.drain_ev, &tv);
-	}
+	H.drain_ev = event_new(H.base, -1, EV_PERSIST, drain_tick, NULL);
+	event_add(H.drain_ev, &tv);
 }
 
 static int
@@ -380,8 +380,10 @@ main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	sigterm = evsignal_new(H.base, SIGTERM, on_signal, NULL);
-	sigint = evsignal_new(H.base, SIGINT, on_signal, NULL);
+	sigterm = event_new(H.base, SIGTERM, EV_SIGNAL | EV_PERSIST, on_signal,
+	    NULL);
+	sigint = event_new(H.base, SIGINT, EV_SIGNAL | EV_PERSIST, on_signal,
+	    NULL);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
 	printf("port=%d\n", cg_http_bound_port(H.http, 0));
@@ -392,6 +394,9 @@ main(int argc, char **argv)
 	event_base_dispatch(H.base);
 	event_free(sigterm);
 	event_free(sigint);
+	/* A second signal while the rest shuts down changes nothing. */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
 out:
 
 	/* The order main.c follows: servers first (requests still on a worker
