@@ -487,6 +487,11 @@ start(struct cg_daemon *d)
 		return 1;
 	}
 
+	/* ---- modules: start (one block each; they may register HTTP routes,
+	 * control commands, status sections and readiness checks) ---- */
+
+	/* ---- end of modules ---- */
+
 	d->signals = cg_signals_install(d->base, &sh);
 	if (!d->signals)
 		return 1;
@@ -496,6 +501,12 @@ start(struct cg_daemon *d)
 static void
 teardown(struct cg_daemon *d)
 {
+	/* ---- modules: stop (reverse order of start): timers off, no new
+	 * work posted. Their memory is freed below, after the pools, whose
+	 * last completions may still reach them ---- */
+
+	/* ---- end of modules ---- */
+
 	if (d->plugins)
 		cg_plugins_stop(d->plugins);
 	/* Pools first: their last completions still reply through the HTTP
@@ -517,6 +528,10 @@ teardown(struct cg_daemon *d)
 		cg_metrics_unwatch_pool(d->webhook_pool);
 		cg_sqlpool_destroy(d->webhook_pool);
 	}
+	/* ---- modules: free (after the pools drained) ---- */
+
+	/* ---- end of modules ---- */
+
 	if (d->http)
 		cg_http_free(d->http);
 	if (d->control)

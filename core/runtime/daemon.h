@@ -15,6 +15,11 @@ struct cg_pool;
 struct cg_http_server;
 struct cg_control;
 struct cg_dbmon;
+struct cg_signals;
+struct cg_api;
+struct cg_rates;
+struct cg_settlement;
+struct cg_webhooks;
 
 struct cg_daemon {
 	const char *config_path;
@@ -33,6 +38,12 @@ struct cg_daemon {
 	struct cg_dbmon *dbmon;
 	struct cg_http_server *http;
 	struct cg_control *control;
+
+	/* Product modules, each started and stopped by daemon.c. */
+	struct cg_api *api;               /* merchant and user HTTP API */
+	struct cg_rates *rates;           /* exchange-rate polling */
+	struct cg_settlement *settlement; /* scanners, settlement, expiry */
+	struct cg_webhooks *webhooks;     /* outbound webhook dispatcher */
 
 	struct cg_signals *signals;
 	struct event *stop_timer;
