@@ -11,7 +11,7 @@ CG_BUILD_PACKAGES=(
 	libjansson-dev libargon2-dev libsecp256k1-dev libqrencode-dev
 	libcriterion-dev abigail-tools
 	mariadb-server mariadb-client
-	curl python3 nodejs npm
+	curl python3
 )
 
 cg_say() { printf '==> %s\n' "$*" >&2; }
