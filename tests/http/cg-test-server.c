@@ -187,6 +187,35 @@ route_never(struct cg_http_req *req, void *ud)
 	}
 }
 
+static void
+route_routes(struct cg_http_req *req, void *ud)
+{
+	json_t *arr = json_array();
+	const struct cg_route_info *r;
+
+	(void)ud;
+	for (size_t i = 0; (r = cg_http_route_get(H.http, i)); i++)
+		json_array_append_new(arr, json_pack("[s, s, s]", r->method,
+		    r->pattern, r->name));
+	cg_http_reply_json(req, 200, arr);
+}
+
+/* Reload-style change of the limits: POST /limits?max_body=N&max_conns=N */
+static void
+route_limits(struct cg_http_req *req, void *ud)
+{
+	struct cg_http_opts o = { 0 };
+	const char *v;
+
+	(void)ud;
+	if ((v = cg_http_req_query(req, "max_body")))
+		o.max_body_bytes = (size_t)atol(v);
+	if ((v = cg_http_req_query(req, "max_conns")))
+		o.max_connections = (size_t)atol(v);
+	cg_http_set_limits(H.http, &o);
+	cg_http_reply(req, 204, NULL, NULL, 0);
+}
+
 static int
 ready_check(void *ud, char *reason, size_t len)
 {
@@ -301,7 +330,9 @@ add_routes(void)
 	    cg_http_route(s, "GET", "/problem", "problem", route_problem,
 	    NULL) ||
 	    cg_http_route(s, "POST", "/ready/{state}", "ready", route_ready,
-	    NULL))
+	    NULL) ||
+	    cg_http_route(s, "GET", "/routes", "routes", route_routes, NULL) ||
+	    cg_http_route(s, "POST", "/limits", "limits", route_limits, NULL))
 		return -1;
 	return cg_http_add_ready_check(s, "test", ready_check, NULL);
 }

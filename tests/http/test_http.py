@@ -2,10 +2,11 @@
 
     test_http.py PATH-TO-cg-test-server
 """
+import http.client
 import json
-import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -343,6 +344,35 @@ def test_stop_with_work_left():
     c.close()
 
 
+def test_routes_ipv6_and_limits():
+    s = Server(BIN, "--listen", "[::1]:0")
+    try:
+        c = http.client.HTTPConnection("::1", s.port, timeout=5)
+        c.request("GET", "/routes")
+        r = c.getresponse()
+        routes = json.loads(r.read())
+        c.close()
+        assert r.status == 200
+        assert routes[:3] == [["GET", "/healthz", "healthz"], ["GET", "/readyz", "readyz"],
+                              ["GET", "/metrics", "metrics"]], routes
+        assert ["GET", "/echo/{id}", "echo.get"] in routes
+        assert ["DELETE", "/items/{id}", "items.delete"] in routes
+    finally:
+        s.stop()
+    s = Server(BIN)
+    try:
+        assert s.request("POST", "/echo/1", body=b"x" * 2000)[0] == 200
+        assert s.request("POST", "/limits?max_body=1000")[0] == 204
+        st, h, data = s.request("POST", "/echo/1", body=b"x" * 2000)
+        assert st == 413 and problem(h, data)["status"] == 413
+        assert s.request("POST", "/echo/1", body=b"x" * 1000)[0] == 200
+    finally:
+        s.stop()
+    p = subprocess.run([BIN, "--listen", "256.1.1.1:80"], capture_output=True,
+                                     text=True, timeout=10)
+    assert p.returncode == 1 and "cannot listen" in p.stderr, p.stderr
+
+
 run([
     test_healthz_and_headers,
     test_not_found_and_method_not_allowed,
@@ -358,4 +388,5 @@ run([
     test_request_timeout_orphans,
     test_graceful_stop,
     test_stop_with_work_left,
+    test_routes_ipv6_and_limits,
 ])
