@@ -211,6 +211,8 @@ cg_http_create(struct event_base *base, const struct cg_http_opts *opts)
 	/* Read a refused body to its end before answering 413, so the client
 	 * sees the answer instead of a reset. */
 	evhttp_set_flags(srv->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	/* No text/html default: every reply names its own type. */
+	evhttp_set_default_content_type(srv->http, NULL);
 	evhttp_set_bevcb(srv->http, bevcb, srv);
 	evhttp_set_gencb(srv->http, gencb, srv);
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -755,12 +757,15 @@ record(struct cg_http_req *req, int status)
 {
 	const char *route = req->route ? req->route->name : "none";
 	char st[8];
+	int64_t us = cg_mono_us() - req->start_us;
 
 	snprintf(st, sizeof(st), "%d", status);
 	cg_metric_inc(req->srv->m_requests,
 	    (const char *[]){ route, req->method_name, st });
 	cg_metric_observe(req->srv->m_duration, (const char *[]){ route },
-	    (double)(cg_mono_us() - req->start_us) / 1e6);
+	    (double)us / 1e6);
+	cg_debug("http", "request id=%s method=%s route=%s status=%d us=%lld",
+	    req->id, req->method_name, route, status, (long long)us);
 }
 
 /* Sends on the evhttp request if there still is a client; the context

@@ -249,6 +249,28 @@ def test_connection_cap():
         s.stop()
 
 
+def test_idle_timeout():
+    s = Server(BIN, "--idle-timeout", "1")
+    try:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        assert keepalive_request(c) == 200
+        t0 = time.monotonic()
+        assert c.recv(10) == b""  # the server closes the idle connection
+        assert 0.8 < time.monotonic() - t0 < 2.5
+        c.close()
+        # A client that never finishes its headers is dropped as well.
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        c.sendall(b"GET /healthz HTTP/1.1\r\nHost:")
+        t0 = time.monotonic()
+        data = c.recv(4096)
+        assert time.monotonic() - t0 < 2.5 and not data.startswith(b"HTTP/1.1 200"), data
+        c.close()
+        st, h, body = s.json("GET", "/stats")
+        assert body["connections"] == 1, body
+    finally:
+        s.stop()
+
+
 def test_async_reply_and_pool_full():
     s = Server(BIN)
     try:
@@ -383,6 +405,7 @@ run([
     test_readyz,
     test_metrics,
     test_connection_cap,
+    test_idle_timeout,
     test_async_reply_and_pool_full,
     test_disconnect_during_worker,
     test_request_timeout_orphans,
