@@ -60,8 +60,10 @@ struct cg_http_server *cg_http_create(struct event_base *base,
 int cg_http_start(struct cg_http_server *srv);
 /* The port of the i-th bound listener (after start), 0 if none. */
 int cg_http_bound_port(const struct cg_http_server *srv, size_t i);
-/* Run-time limits (reload): body and header limits apply to connections
- * accepted afterwards, the others at once. Listen addresses are ignored. */
+/* Run-time limits (reload). The connection cap, the request timeout and
+ * a lowered body limit apply at once; the header limit, the idle timeout
+ * and a raised body limit to connections accepted afterwards (libevent
+ * copies them into each connection). Listen addresses are ignored. */
 void cg_http_set_limits(struct cg_http_server *srv,
     const struct cg_http_opts *opts);
 /* Graceful stop: close the listeners, answer requests on open
