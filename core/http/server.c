@@ -926,6 +926,52 @@ cg_http_set_header(struct cg_http_req *req, const char *name,
 	evhttp_add_header(h, name, value);
 }
 
+/* "application/json", "application/json; charset=utf-8", any case. */
+static int
+is_json_type(const char *ct)
+{
+	static const char json_type[] = "application/json";
+	size_t n = sizeof(json_type) - 1;
+
+	if (!ct || strncasecmp(ct, json_type, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+json_t *
+cg_http_req_json(struct cg_http_req *req)
+{
+	struct cg_problem p = { .status = 400 };
+	json_error_t jerr;
+	char detail[256];
+	json_t *v;
+
+	if (req->bodylen == 0) {
+		cg_http_reply_error(req, 400, "A JSON object body is required.");
+		return NULL;
+	}
+	if (!is_json_type(cg_http_req_header(req, "Content-Type"))) {
+		cg_http_reply_error(req, 415,
+		    "The body must be sent as application/json.");
+		return NULL;
+	}
+	v = json_loadb(req->body, req->bodylen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v || !json_is_object(v)) {
+		if (v)
+			snprintf(detail, sizeof(detail),
+			    "The body must be a JSON object.");
+		else
+			snprintf(detail, sizeof(detail),
+			    "The body is not valid JSON: %s (line %d, column %d).",
+			    jerr.text, jerr.line, jerr.column);
+		json_decref(v);
+		p.detail = detail;
+		cg_http_reply_problem(req, &p);
+		return NULL;
+	}
+	return v;
+}
+
 const char *
 cg_http_req_header(const struct cg_http_req *req, const char *name)
 {

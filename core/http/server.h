@@ -111,6 +111,14 @@ void cg_http_req_set_data(struct cg_http_req *req, void *data,
     void (*free_fn)(void *));
 void *cg_http_req_data(const struct cg_http_req *req);
 
+/* The body as a JSON object (a new reference), for handlers of JSON
+ * APIs. On failure the request is answered (and freed) with
+ * problem+json: 415 when a body comes with another Content-Type than
+ * application/json, 400 for invalid JSON (duplicate keys included) or
+ * a body that is not an object; NULL is returned and the handler must
+ * not touch req again. Loop thread. */
+json_t *cg_http_req_json(struct cg_http_req *req);
+
 /* Request headers: loop thread only (NULL once orphaned). */
 const char *cg_http_req_header(const struct cg_http_req *req,
     const char *name);

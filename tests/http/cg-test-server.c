@@ -188,6 +188,17 @@ route_never(struct cg_http_req *req, void *ud)
 }
 
 static void
+route_json(struct cg_http_req *req, void *ud)
+{
+	json_t *body = cg_http_req_json(req);
+
+	(void)ud;
+	if (!body)
+		return;	/* answered */
+	cg_http_reply_json(req, 201, json_pack("{s:o}", "got", body));
+}
+
+static void
 route_routes(struct cg_http_req *req, void *ud)
 {
 	json_t *arr = json_array();
@@ -332,6 +343,7 @@ add_routes(void)
 	    cg_http_route(s, "POST", "/ready/{state}", "ready", route_ready,
 	    NULL) ||
 	    cg_http_route(s, "GET", "/routes", "routes", route_routes, NULL) ||
+	    cg_http_route(s, "POST", "/json", "json", route_json, NULL) ||
 	    cg_http_route(s, "POST", "/limits", "limits", route_limits, NULL))
 		return -1;
 	return cg_http_add_ready_check(s, "test", ready_check, NULL);

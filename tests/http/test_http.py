@@ -98,6 +98,27 @@ def test_problem_helper():
         s.stop()
 
 
+def test_json_body():
+    s = Server(BIN)
+    try:
+        js = {"Content-Type": "application/json; charset=utf-8"}
+        st, h, body = s.json("POST", "/json", body=b'{"amount":"1.50"}', headers=js)
+        assert st == 201 and body == {"got": {"amount": "1.50"}}
+        st, h, data = s.request("POST", "/json", body=b'{"a":1', headers=js)
+        p = problem(h, data)
+        assert st == 400 and p["detail"].startswith("The body is not valid JSON:"), p
+        st, h, data = s.request("POST", "/json", body=b'{"a":1,"a":2}', headers=js)
+        assert st == 400 and "duplicate" in problem(h, data)["detail"]
+        st, h, data = s.request("POST", "/json", body=b'[1]', headers=js)
+        assert st == 400 and problem(h, data)["detail"] == "The body must be a JSON object."
+        st, h, data = s.request("POST", "/json", body=b'{}', headers={"Content-Type": "text/plain"})
+        assert st == 415 and problem(h, data)["status"] == 415
+        st, h, data = s.request("POST", "/json", headers=js)
+        assert st == 400
+    finally:
+        s.stop()
+
+
 def test_body_limit():
     s = Server(BIN, "--max-body", "100")
     try:
@@ -400,6 +421,7 @@ run([
     test_not_found_and_method_not_allowed,
     test_router_params_and_query,
     test_problem_helper,
+    test_json_body,
     test_body_limit,
     test_bad_request_line,
     test_readyz,
