@@ -516,7 +516,7 @@ evhttp_error_detail(int status)
 	case 413:
 		return "The request body exceeds the server's limit.";
 	case 400:
-		return "The request could not be parsed.";
+		return "The request line or headers are malformed or too large.";
 	case 405:
 		return "The method is not supported by this server.";
 	default:
