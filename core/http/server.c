@@ -56,6 +56,7 @@ struct cg_http_req {
 	int64_t start_us;
 	int orphaned;
 	int answered;	/* the client got its reply (or 504) */
+	int headers_set;	/* the handler set response headers */
 	void *data;
 	void (*data_free)(void *);
 };
@@ -776,7 +777,6 @@ send_now(struct cg_http_req *req, int status, const char *ctype,
 {
 	struct evhttp_request *evreq = req->evreq;
 	struct evkeyvalq *h;
-	struct evbuffer *buf;
 
 	if (req->timer)
 		event_del(req->timer);
@@ -796,12 +796,14 @@ send_now(struct cg_http_req *req, int status, const char *ctype,
 		req->conn->active = NULL;
 	req->conn = NULL;
 	h = evhttp_request_get_output_headers(evreq);
+	/* Only a handler that set headers may have replaced these. */
 	for (size_t i = 0; i < sizeof(security_headers) /
 	    sizeof(security_headers[0]); i++)
-		if (!evhttp_find_header(h, security_headers[i][0]))
+		if (!req->headers_set ||
+		    !evhttp_find_header(h, security_headers[i][0]))
 			evhttp_add_header(h, security_headers[i][0],
 			    security_headers[i][1]);
-	if (!evhttp_find_header(h, "Cache-Control"))
+	if (!req->headers_set || !evhttp_find_header(h, "Cache-Control"))
 		evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Request-Id", req->id);
 	if (ctype)
@@ -809,12 +811,9 @@ send_now(struct cg_http_req *req, int status, const char *ctype,
 	if (req->srv->stopping)
 		evhttp_add_header(h, "Connection", "close");
 	record(req, status);
-	buf = evbuffer_new();
-	if (buf && len)
-		evbuffer_add(buf, body, len);
-	evhttp_send_reply(evreq, status, cg_http_status_phrase(status), buf);
-	if (buf)
-		evbuffer_free(buf);
+	if (len)
+		evbuffer_add(evhttp_request_get_output_buffer(evreq), body, len);
+	evhttp_send_reply(evreq, status, cg_http_status_phrase(status), NULL);
 }
 
 void
@@ -924,6 +923,7 @@ cg_http_set_header(struct cg_http_req *req, const char *name,
 	h = evhttp_request_get_output_headers(req->evreq);
 	evhttp_remove_header(h, name);
 	evhttp_add_header(h, name, value);
+	req->headers_set = 1;
 }
 
 /* "application/json", "application/json; charset=utf-8", any case. */

@@ -125,6 +125,8 @@ route_echo(struct cg_http_req *req, void *ud)
 	const char *body = cg_http_req_body(req, &len);
 
 	(void)ud;
+	if (q && strcmp(q, "cache") == 0)
+		cg_http_set_header(req, "Cache-Control", "max-age=60");
 	cg_http_reply_json(req, 200, json_pack("{s:s, s:s, s:s?, s:s, s:s, "
 	    "s:i, s:s?}", "route", cg_http_req_route(req), "method",
 	    cg_http_req_method(req), "id", cg_http_req_param(req, "id"),

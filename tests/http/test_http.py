@@ -39,6 +39,10 @@ def test_healthz_and_headers():
         assert h["x-request-id"] != "a b<script>" and " " not in h["x-request-id"]
         st, h, data = s.request("HEAD", "/healthz")
         assert st == 200 and data == b""
+        # A handler may replace a default header; it is sent once.
+        data = raw(s.port, b"GET /echo/1?q=cache HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert data.count(b"Cache-Control:") == 1 and b"Cache-Control: max-age=60" in data, data
+        assert data.count(b"X-Content-Type-Options: nosniff") == 1
     finally:
         s.stop()
 
