@@ -56,6 +56,7 @@ struct cg_http_req {
 	int64_t start_us;
 	int orphaned;
 	int answered;	/* the client got its reply (or 504) */
+	int headers_set;	/* the handler set response headers */
 	void *data;
 	void (*data_free)(void *);
 };
@@ -211,6 +212,8 @@ cg_http_create(struct event_base *base, const struct cg_http_opts *opts)
 	/* Read a refused body to its end before answering 413, so the client
 	 * sees the answer instead of a reset. */
 	evhttp_set_flags(srv->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	/* No text/html default: every reply names its own type. */
+	evhttp_set_default_content_type(srv->http, NULL);
 	evhttp_set_bevcb(srv->http, bevcb, srv);
 	evhttp_set_gencb(srv->http, gencb, srv);
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -514,7 +517,7 @@ evhttp_error_detail(int status)
 	case 413:
 		return "The request body exceeds the server's limit.";
 	case 400:
-		return "The request could not be parsed.";
+		return "The request line or headers are malformed or too large.";
 	case 405:
 		return "The method is not supported by this server.";
 	default:
@@ -755,12 +758,15 @@ record(struct cg_http_req *req, int status)
 {
 	const char *route = req->route ? req->route->name : "none";
 	char st[8];
+	int64_t us = cg_mono_us() - req->start_us;
 
 	snprintf(st, sizeof(st), "%d", status);
 	cg_metric_inc(req->srv->m_requests,
 	    (const char *[]){ route, req->method_name, st });
 	cg_metric_observe(req->srv->m_duration, (const char *[]){ route },
-	    (double)(cg_mono_us() - req->start_us) / 1e6);
+	    (double)us / 1e6);
+	cg_debug("http", "request id=%s method=%s route=%s status=%d us=%lld",
+	    req->id, req->method_name, route, status, (long long)us);
 }
 
 /* Sends on the evhttp request if there still is a client; the context
@@ -771,7 +777,6 @@ send_now(struct cg_http_req *req, int status, const char *ctype,
 {
 	struct evhttp_request *evreq = req->evreq;
 	struct evkeyvalq *h;
-	struct evbuffer *buf;
 
 	if (req->timer)
 		event_del(req->timer);
@@ -791,12 +796,14 @@ send_now(struct cg_http_req *req, int status, const char *ctype,
 		req->conn->active = NULL;
 	req->conn = NULL;
 	h = evhttp_request_get_output_headers(evreq);
+	/* Only a handler that set headers may have replaced these. */
 	for (size_t i = 0; i < sizeof(security_headers) /
 	    sizeof(security_headers[0]); i++)
-		if (!evhttp_find_header(h, security_headers[i][0]))
+		if (!req->headers_set ||
+		    !evhttp_find_header(h, security_headers[i][0]))
 			evhttp_add_header(h, security_headers[i][0],
 			    security_headers[i][1]);
-	if (!evhttp_find_header(h, "Cache-Control"))
+	if (!req->headers_set || !evhttp_find_header(h, "Cache-Control"))
 		evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Request-Id", req->id);
 	if (ctype)
@@ -804,12 +811,9 @@ send_now(struct cg_http_req *req, int status, const char *ctype,
 	if (req->srv->stopping)
 		evhttp_add_header(h, "Connection", "close");
 	record(req, status);
-	buf = evbuffer_new();
-	if (buf && len)
-		evbuffer_add(buf, body, len);
-	evhttp_send_reply(evreq, status, cg_http_status_phrase(status), buf);
-	if (buf)
-		evbuffer_free(buf);
+	if (len)
+		evbuffer_add(evhttp_request_get_output_buffer(evreq), body, len);
+	evhttp_send_reply(evreq, status, cg_http_status_phrase(status), NULL);
 }
 
 void
@@ -919,6 +923,53 @@ cg_http_set_header(struct cg_http_req *req, const char *name,
 	h = evhttp_request_get_output_headers(req->evreq);
 	evhttp_remove_header(h, name);
 	evhttp_add_header(h, name, value);
+	req->headers_set = 1;
+}
+
+/* "application/json", "application/json; charset=utf-8", any case. */
+static int
+is_json_type(const char *ct)
+{
+	static const char json_type[] = "application/json";
+	size_t n = sizeof(json_type) - 1;
+
+	if (!ct || strncasecmp(ct, json_type, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+json_t *
+cg_http_req_json(struct cg_http_req *req)
+{
+	struct cg_problem p = { .status = 400 };
+	json_error_t jerr;
+	char detail[256];
+	json_t *v;
+
+	if (req->bodylen == 0) {
+		cg_http_reply_error(req, 400, "A JSON object body is required.");
+		return NULL;
+	}
+	if (!is_json_type(cg_http_req_header(req, "Content-Type"))) {
+		cg_http_reply_error(req, 415,
+		    "The body must be sent as application/json.");
+		return NULL;
+	}
+	v = json_loadb(req->body, req->bodylen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!v || !json_is_object(v)) {
+		if (v)
+			snprintf(detail, sizeof(detail),
+			    "The body must be a JSON object.");
+		else
+			snprintf(detail, sizeof(detail),
+			    "The body is not valid JSON: %s (line %d, column %d).",
+			    jerr.text, jerr.line, jerr.column);
+		json_decref(v);
+		p.detail = detail;
+		cg_http_reply_problem(req, &p);
+		return NULL;
+	}
+	return v;
 }
 
 const char *

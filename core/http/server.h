@@ -60,8 +60,10 @@ struct cg_http_server *cg_http_create(struct event_base *base,
 int cg_http_start(struct cg_http_server *srv);
 /* The port of the i-th bound listener (after start), 0 if none. */
 int cg_http_bound_port(const struct cg_http_server *srv, size_t i);
-/* Run-time limits (reload): body and header limits apply to connections
- * accepted afterwards, the others at once. Listen addresses are ignored. */
+/* Run-time limits (reload). The connection cap, the request timeout and
+ * a lowered body limit apply at once; the header limit, the idle timeout
+ * and a raised body limit to connections accepted afterwards (libevent
+ * copies them into each connection). Listen addresses are ignored. */
 void cg_http_set_limits(struct cg_http_server *srv,
     const struct cg_http_opts *opts);
 /* Graceful stop: close the listeners, answer requests on open
@@ -108,6 +110,14 @@ int64_t cg_http_req_start_us(const struct cg_http_req *req);	/* mono */
 void cg_http_req_set_data(struct cg_http_req *req, void *data,
     void (*free_fn)(void *));
 void *cg_http_req_data(const struct cg_http_req *req);
+
+/* The body as a JSON object (a new reference), for handlers of JSON
+ * APIs. On failure the request is answered (and freed) with
+ * problem+json: 415 when a body comes with another Content-Type than
+ * application/json, 400 for invalid JSON (duplicate keys included) or
+ * a body that is not an object; NULL is returned and the handler must
+ * not touch req again. Loop thread. */
+json_t *cg_http_req_json(struct cg_http_req *req);
 
 /* Request headers: loop thread only (NULL once orphaned). */
 const char *cg_http_req_header(const struct cg_http_req *req,

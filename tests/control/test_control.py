@@ -174,8 +174,12 @@ def test_disconnect_during_worker():
             c = connect(path)
             c.sendall(b'{"cmd":"test sleep","args":{"ms":"200"}}\n')
             c.close()
-        time.sleep(1.6)  # 20 × 200 ms on 4 workers
-        st, h, body = s.json("GET", "/stats")
+        deadline = time.monotonic() + 10  # 20 × 200 ms on 4 workers
+        while True:
+            st, h, body = s.json("GET", "/stats")
+            if body["completed"] == 20 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         assert body["orphans"] == 20 and body["completed"] == 20, body
         assert call(path, {"cmd": "ping"})["ok"]
         # And one still running when the daemon stops.

@@ -125,6 +125,8 @@ route_echo(struct cg_http_req *req, void *ud)
 	const char *body = cg_http_req_body(req, &len);
 
 	(void)ud;
+	if (q && strcmp(q, "cache") == 0)
+		cg_http_set_header(req, "Cache-Control", "max-age=60");
 	cg_http_reply_json(req, 200, json_pack("{s:s, s:s, s:s?, s:s, s:s, "
 	    "s:i, s:s?}", "route", cg_http_req_route(req), "method",
 	    cg_http_req_method(req), "id", cg_http_req_param(req, "id"),
@@ -185,6 +187,46 @@ route_never(struct cg_http_req *req, void *ud)
 		free(t->payload);
 		free(t);
 	}
+}
+
+static void
+route_json(struct cg_http_req *req, void *ud)
+{
+	json_t *body = cg_http_req_json(req);
+
+	(void)ud;
+	if (!body)
+		return;	/* answered */
+	cg_http_reply_json(req, 201, json_pack("{s:o}", "got", body));
+}
+
+static void
+route_routes(struct cg_http_req *req, void *ud)
+{
+	json_t *arr = json_array();
+	const struct cg_route_info *r;
+
+	(void)ud;
+	for (size_t i = 0; (r = cg_http_route_get(H.http, i)); i++)
+		json_array_append_new(arr, json_pack("[s, s, s]", r->method,
+		    r->pattern, r->name));
+	cg_http_reply_json(req, 200, arr);
+}
+
+/* Reload-style change of the limits: POST /limits?max_body=N&max_conns=N */
+static void
+route_limits(struct cg_http_req *req, void *ud)
+{
+	struct cg_http_opts o = { 0 };
+	const char *v;
+
+	(void)ud;
+	if ((v = cg_http_req_query(req, "max_body")))
+		o.max_body_bytes = (size_t)atol(v);
+	if ((v = cg_http_req_query(req, "max_conns")))
+		o.max_connections = (size_t)atol(v);
+	cg_http_set_limits(H.http, &o);
+	cg_http_reply(req, 204, NULL, NULL, 0);
 }
 
 static int
@@ -301,7 +343,10 @@ add_routes(void)
 	    cg_http_route(s, "GET", "/problem", "problem", route_problem,
 	    NULL) ||
 	    cg_http_route(s, "POST", "/ready/{state}", "ready", route_ready,
-	    NULL))
+	    NULL) ||
+	    cg_http_route(s, "GET", "/routes", "routes", route_routes, NULL) ||
+	    cg_http_route(s, "POST", "/json", "json", route_json, NULL) ||
+	    cg_http_route(s, "POST", "/limits", "limits", route_limits, NULL))
 		return -1;
 	return cg_http_add_ready_check(s, "test", ready_check, NULL);
 }
