@@ -724,8 +724,6 @@ static void
 cmd_reload(struct cg_control_call *call, json_t *args, void *ud)
 {
 	struct cg_control *ctl = ud;
-	json_t *result = NULL;
-	char err[512] = "";
 
 	(void)args;
 	if (!ctl->reload_fn) {
@@ -733,14 +731,7 @@ cmd_reload(struct cg_control_call *call, json_t *args, void *ud)
 		    "this daemon cannot reload its configuration");
 		return;
 	}
-	if (ctl->reload_fn(ctl->reload_ud, &result, err, sizeof(err)) < 0) {
-		json_decref(result);
-		cg_control_fail(call, "reload_failed", "%s",
-		    err[0] ? err : "the configuration was not applied");
-		return;
-	}
-	cg_control_reply(call, result ? result : json_pack("{s:b}",
-	    "reloaded", 1));
+	ctl->reload_fn(ctl->reload_ud, call);
 }
 
 static void

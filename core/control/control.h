@@ -70,10 +70,11 @@ int cg_control_add_status(struct cg_control *ctl, const char *key,
 /* plugins: returns the array `plugins` and `status` show; default []. */
 void cg_control_set_plugins_provider(struct cg_control *ctl,
     cg_control_section_fn fn, void *ud);
-/* reload: 0 with *result set (a new reference, may stay NULL), or -1 with
- * a message in err. Default: error "unsupported". */
-typedef int (*cg_control_reload_fn)(void *ud, json_t **result, char *err,
-    size_t errlen);
+/* reload: the provider answers the call itself (at once or from a pool
+ * completion, since applying plugin settings may do network I/O), with
+ * cg_control_reply or cg_control_fail(call, "reload_failed", …).
+ * Default: error "unsupported". */
+typedef void (*cg_control_reload_fn)(void *ud, struct cg_control_call *call);
 void cg_control_set_reload_provider(struct cg_control *ctl,
     cg_control_reload_fn fn, void *ud);
 

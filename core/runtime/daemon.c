@@ -170,28 +170,70 @@ retire_config(struct cg_daemon *d, struct cg_config *old)
 	d->retired[d->nretired++] = old;
 }
 
-/* Reads and validates the whole new configuration first; applies it only
- * when valid. Returns 0 with a summary in *result, or -1 with err. */
-static int
-do_reload(struct cg_daemon *d, json_t **result, char *err, size_t errlen)
+/*
+ * A reload reads and validates the whole new file on the loop (a small
+ * local file), applies the plugin instances' settings on the scan pool
+ * (creating an instance may talk to its node), then applies the rest back
+ * on the loop. Nothing changes unless every step succeeds.
+ */
+struct reload_job {
+	struct cg_daemon *d;
+	struct cg_control_call *call;   /* NULL for SIGHUP */
+	struct cg_config *ncfg;
+	int nplugins;
+	char err[1024];
+};
+
+static void
+reload_finish(struct reload_job *j, json_t *result)
 {
-	struct cg_config *ncfg = NULL;
+	struct cg_daemon *d = j->d;
+
+	if (!result) {
+		d->reload_failures++;
+		cg_error("daemon", "reload refused, still running on the "
+		    "previous configuration: %s", j->err);
+		if (j->call)
+			cg_control_fail(j->call, "reload_failed", "%s", j->err);
+		cg_config_free(j->ncfg);
+	} else if (j->call) {
+		cg_control_reply(j->call, result);
+	} else {
+		json_decref(result);
+	}
+	d->reloading = 0;
+	cg_notify("READY=1");
+	free(j);
+}
+
+static void
+reload_plugins_work(void *arg, void *thread_ctx)
+{
+	struct reload_job *j = arg;
+
+	(void)thread_ctx;
+	j->nplugins = cg_plugins_reload(j->d->plugins, j->ncfg, j->err,
+	    sizeof(j->err));
+}
+
+static void
+reload_plugins_done(void *arg)
+{
+	struct reload_job *j = arg;
+	struct cg_daemon *d = j->d;
 	struct cg_http_opts hopts;
 	char listen[CG_HTTP_MAX_LISTEN][80];
 	char restart[512], reload[1024];
-	int nrestart, nplugins;
+	int nrestart;
 
-	cg_notify("RELOADING=1");
-	if (cg_config_load(d->config_path, &ncfg, err, errlen) != 0)
-		goto fail;
-	nplugins = cg_plugins_reload(d->plugins, ncfg, err, errlen);
-	if (nplugins < 0)
-		goto fail;
-	nrestart = cg_config_compare(d->cfg, ncfg, restart, sizeof(restart),
+	if (j->nplugins < 0) {
+		reload_finish(j, NULL);
+		return;
+	}
+	nrestart = cg_config_compare(d->cfg, j->ncfg, restart, sizeof(restart),
 	    reload, sizeof(reload));
-
-	cg_log_set_level(ncfg->daemon.log_level);
-	http_opts_from(ncfg, &hopts, listen);
+	cg_log_set_level(j->ncfg->daemon.log_level);
+	http_opts_from(j->ncfg, &hopts, listen);
 	cg_http_set_limits(d->http, &hopts);
 	if (nrestart > 0) {
 		cg_warn("daemon", "reload: these changes need a restart and "
@@ -201,37 +243,61 @@ do_reload(struct cg_daemon *d, json_t **result, char *err, size_t errlen)
 	}
 	cg_info("daemon", "configuration reloaded from %s applied=%s "
 	    "plugin_instances_changed=%d", d->config_path,
-	    reload[0] ? reload : "(none)", nplugins);
+	    reload[0] ? reload : "(none)", j->nplugins);
 	retire_config(d, d->cfg);
-	d->cfg = ncfg;
+	d->cfg = j->ncfg;
 	d->reloads++;
-	*result = json_pack("{s:s, s:s, s:i}", "applied", reload,
-	    "restart_required", restart, "plugin_instances_changed", nplugins);
-	cg_notify("READY=1");
-	return 0;
-fail:
-	cg_config_free(ncfg);
-	d->reload_failures++;
-	cg_error("daemon", "reload refused, still running on the previous "
-	    "configuration: %s", err);
-	cg_notify("READY=1");
-	return -1;
+	reload_finish(j, json_pack("{s:s, s:s, s:i}", "applied", reload,
+	    "restart_required", restart, "plugin_instances_changed",
+	    j->nplugins));
 }
 
-static int
-reload_provider(void *ud, json_t **result, char *err, size_t errlen)
+static void
+start_reload(struct cg_daemon *d, struct cg_control_call *call)
 {
-	return do_reload(ud, result, err, errlen);
+	struct reload_job *j;
+
+	if (d->reloading || d->stopping) {
+		if (call)
+			cg_control_fail(call, "busy", "%s", d->stopping ?
+			    "the daemon is stopping" : "a reload is running");
+		else
+			cg_warn("daemon", "reload ignored: one is running");
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		if (call)
+			cg_control_fail(call, "internal", "out of memory");
+		return;
+	}
+	j->d = d;
+	j->call = call;
+	d->reloading = 1;
+	cg_notify("RELOADING=1");
+	if (cg_config_load(d->config_path, &j->ncfg, j->err,
+	    sizeof(j->err)) != 0) {
+		reload_finish(j, NULL);
+		return;
+	}
+	if (cg_pool_post(d->scan_pool, reload_plugins_work, reload_plugins_done,
+	    j) != 0) {
+		snprintf(j->err, sizeof(j->err), "the scan pool is busy; try "
+		    "again");
+		reload_finish(j, NULL);
+	}
+}
+
+static void
+reload_provider(void *ud, struct cg_control_call *call)
+{
+	start_reload(ud, call);
 }
 
 static void
 on_sighup(void *ud)
 {
-	json_t *result = NULL;
-	char err[1024];
-
-	if (do_reload(ud, &result, err, sizeof(err)) == 0)
-		json_decref(result);
+	start_reload(ud, NULL);
 }
 
 /* ---- control commands ----------------------------------------------------- */

@@ -50,6 +50,7 @@ struct cg_daemon {
 	int64_t started_mono_ms;
 	int64_t stop_deadline_ms;
 	int stopping;
+	int reloading;
 	uint64_t reloads, reload_failures;
 };
 

@@ -280,17 +280,17 @@ plugins_list(void *ud)
 	    "rates", "instances", "manual");
 }
 
-static int
-reload_cfg(void *ud, json_t **result, char *err, size_t errlen)
+static void
+reload_cfg(void *ud, struct cg_control_call *call)
 {
 	(void)ud;
 	if (H.reload_count++ % 2) {
-		snprintf(err, errlen, "test config is invalid (every 2nd reload)");
-		return -1;
+		cg_control_fail(call, "reload_failed",
+		    "test config is invalid (every 2nd reload)");
+		return;
 	}
-	*result = json_pack("{s:b, s:i}", "reloaded", 1, "generation",
-	    H.reload_count);
-	return 0;
+	cg_control_reply(call, json_pack("{s:b, s:i}", "reloaded", 1,
+	    "generation", H.reload_count));
 }
 
 static void
