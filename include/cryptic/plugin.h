@@ -270,13 +270,18 @@ struct cg_scan_header {
 #define CG_TRANSFER_MEMPOOL 0x2u   /* not in a block yet (height 0) */
 #define CG_TRANSFER_TOO_LARGE 0x4u /* amount beyond what the plugin parses */
 
+/* The position of a transaction's own value transfer (stored as -1). */
+#define CG_TRANSFER_POSITION_VALUE 0xffffffffu
+
 /* A transfer to a watched address. Identity: network + tx_hash + position. */
 struct cg_scan_transfer {
 	uint32_t struct_size;
 	uint32_t flags;             /* CG_TRANSFER_* */
 	const char *tx_hash;
 	/* Position within the transaction: output index (UTXO), the log's
-	 * index within its receipt (EVM tokens), 0 for a native EVM value. */
+	 * index within its receipt (tokens), or CG_TRANSFER_POSITION_VALUE
+	 * for the transaction's own value (native ETH, TRX): distinct from
+	 * every log index, so one transaction can carry both. */
 	uint32_t position;
 	uint32_t reserved;
 	const char *from;           /* "" when unknown (UTXO inputs) */
