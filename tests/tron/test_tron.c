@@ -588,6 +588,35 @@ Test(tron, a_failure_inside_a_batch_keeps_the_blocks_before_it)
 	cr_assert_str_eq(sink.transfers[1].amount, "3");
 }
 
+Test(tron, a_chain_moving_during_the_batch_ends_it)
+{
+	load(NULL);
+	mine(TRX(A0, "1"));
+	mine(TRX(A0, "2"));
+	mine(TRX(A0, "3"));
+	ctl("fault", "{\"path\": \"/wallet/getblockbynum\", \"mode\": "
+	    "\"forked\", \"num\": 3}");
+	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), 0);
+	cr_assert_eq(sink.header_count, 2);
+	cr_assert_eq(sink.transfer_count, 2);
+	cr_assert_eq(sink.result.next_height, 3);
+	cr_assert(tg_log_has("chain changed during the batch", "height=3"));
+}
+
+Test(tron, a_reply_beyond_the_size_limit_is_refused)
+{
+	load("max_reply_bytes: 65536");
+	ctl("bench", "{\"blocks\": 1, \"transfers\": 200, \"contract\": \""
+	    USDT "\", \"from\": \"" PAYER "\", \"to\": [\"" A0 "\"]}");
+	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), -EMSGSIZE);
+	cr_assert_eq(sink.header_count, 0);
+	cr_assert(tg_log_has("trongrid request failed", "errno=90"));
+	tg_unload(&plug);
+	load(NULL);
+	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), 0);
+	cr_assert_eq(sink.transfer_count, 200);
+}
+
 Test(tron, settings_are_checked)
 {
 	char settings[512];

@@ -25,7 +25,7 @@ Test control (POST JSON to /_test/..., no key needed):
   fault     {"path": "/wallet/getblockbynum", "mode": m, "count": n,
              "delay": s, "num": h}   (num: only requests for block h)
             modes: status500, truncated, garbage, error, wrong_types,
-                   huge, negative, empty, slow, mismatch
+                   huge, negative, empty, slow, mismatch, forked
   bench     {"blocks": n, "transfers": k, "contract", "to": [..]}
   stats     -> {"requests": {path: n}, "bad_key": n}
 The listening port is printed as "PORT <n>" on stdout.
@@ -251,6 +251,11 @@ def hostile(mode, path, num):
         return json.dumps(block)
     if mode == "empty":
         return "{}"
+    if mode == "forked":
+        # A valid block of another branch: its parent is not ours.
+        block["block_header"]["raw_data"]["parentHash"] = sha("fork", num)
+        block["blockID"] = "%016x" % num + sha("forked", num)[16:]
+        return json.dumps(block)
     if mode == "mismatch":
         for i in infos:
             i["id"] = sha("other", i["id"])
