@@ -320,12 +320,13 @@ failed_call(const json_t *tx, const char *txid, const struct tron_filter *f,
 	    cgc_tron_address_parse_hex(ca, token) < 0 || !is_token(f, token))
 		return 0;
 	len = strlen(data);
-	args = data + 8;
 	if (len == 8 + 128 && strncmp(data, sel_transfer, 8) == 0) {
+		args = data + 8;
 		if (hex_address(json_object_get(v, "owner_address"), raw,
 		    from) < 0)
 			return 0;
 	} else if (len == 8 + 192 && strncmp(data, sel_transfer_from, 8) == 0) {
+		args = data + 8;
 		if (word_address(args, from) < 0)
 			return 0;
 		args += 64;

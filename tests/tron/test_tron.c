@@ -341,6 +341,22 @@ Test(tron, scan_reports_trx_and_trc20_exactly)
 	cr_assert_eq(tg_scan(&plug, &sink, 2, 10, NULL, NULL, 0), -EAGAIN);
 }
 
+Test(tron, a_failed_transfer_from_is_flagged)
+{
+	const struct tg_transfer *t;
+
+	load(NULL);
+	mine("{\"type\":\"trc20\",\"contract\":\"" USDT "\",\"from\":\""
+	    OTHER "\",\"to\":\"" A1 "\",\"amount\":\"4000000\",\"fail\":true,"
+	    "\"transfer_from\":true}");
+	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), 0);
+	cr_assert_eq(sink.transfer_count, 1);
+	cr_assert_not_null(t = find(A1, USDT, 0));
+	cr_assert_eq(t->flags, CG_TRANSFER_FAILED);
+	cr_assert_str_eq(t->from, OTHER);
+	cr_assert_str_eq(t->amount, "4000000");
+}
+
 Test(tron, host_token_list_extends_the_watched_contracts)
 {
 	const char *const host_tokens[] = { ROUTER };
@@ -497,7 +513,7 @@ hostile(const struct hostile_case *c)
 	char body[256];
 
 	snprintf(body, sizeof(body), "{\"path\": \"%s\", \"mode\": \"%s\", "
-	    "\"count\": 1, \"delay\": 2}", c->path, c->mode);
+	    "\"count\": 1, \"delay\": 3}", c->path, c->mode);
 	ctl("fault", body);
 	tg_sink_reset(&sink);
 	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), c->rc,
@@ -538,7 +554,7 @@ Test(tron, hostile_replies_are_errors_and_logged)
 		{ blk, "slow", -ETIMEDOUT, "request failed", "errno=110" },
 	};
 
-	load("request_timeout_ms: 400");
+	load("request_timeout_ms: 1000");
 	mine(TRX(A0, "3000000") "," TRC20(A1, "77", "false"));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		hostile(&cases[i]);

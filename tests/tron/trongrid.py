@@ -15,7 +15,7 @@ Test control (POST JSON to /_test/..., no key needed):
   mine      {"txs": [spec, ...], "count": n}  -> {"height", "hash", "txids"}
             spec: {"type": "trx", "from", "to", "amount"}
                   {"type": "trc20", "contract", "from", "to", "amount",
-                   "fail": bool}
+                   "fail": bool, "transfer_from": bool}
                   {"type": "multi", "contract", "via", "from",
                    "transfers": [{"to", "amount"}], "approval_first": bool}
             addresses are Base58 "T..."; TRC-20 amounts are decimal text.
@@ -113,8 +113,12 @@ class Chain:
             logs = []
             if t == "trc20":
                 target = spec["contract"]
-                data = ("a9059cbb" + word(spec["to"]) +
-                        amount_word(spec["amount"]))
+                if spec.get("transfer_from"):
+                    data = ("23b872dd" + word(spec["from"]) +
+                            word(spec["to"]) + amount_word(spec["amount"]))
+                else:
+                    data = ("a9059cbb" + word(spec["to"]) +
+                            amount_word(spec["amount"]))
                 if not spec.get("fail"):
                     logs.append(self.transfer_log(spec["contract"],
                                                   spec["from"], spec["to"],
