@@ -17,6 +17,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/resource.h>
+
 #include "plugins/registry.h"
 #include "support.h"
 
@@ -64,6 +66,17 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds this process used (the plugin's share of the work). */
+static double
+cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static int
@@ -117,7 +130,7 @@ main(int argc, char **argv)
 	};
 	char cursor[1024];
 	uint64_t h = 1;
-	double t0, t1, dt;
+	double t0, t1, dt, c0, dc;
 	int rc = 1;
 
 	if (blocks < 1 || transfers < 1 || tg_start(&srv, NULL) < 0) {
@@ -132,6 +145,7 @@ main(int argc, char **argv)
 	fprintf(stderr, "server rendered %d blocks in %.1f s\n", blocks,
 	    t1 - t0);
 	t0 = now_s();
+	c0 = cpu_s();
 	while (h <= (uint64_t)blocks) {
 		struct cg_scan_request req = {
 			.struct_size = sizeof(req), .max_blocks = 100,
@@ -151,6 +165,7 @@ main(int argc, char **argv)
 		h = res.next_height;
 	}
 	dt = now_s() - t0;
+	dc = cpu_s() - c0;
 	if (c.transfers != (uint64_t)blocks * (uint64_t)transfers) {
 		fprintf(stderr, "expected %llu transfers, got %llu\n",
 		    (unsigned long long)blocks * (unsigned long long)transfers,
@@ -158,9 +173,11 @@ main(int argc, char **argv)
 		goto done;
 	}
 	printf("tron scan: %llu blocks, %llu TRC-20 transfers in %.3f s: "
-	    "%.1f blocks/s, %.0f transfers/s\n",
+	    "%.1f blocks/s, %.0f transfers/s; plugin CPU %.3f s "
+	    "(%.1f blocks per CPU second)\n",
 	    (unsigned long long)c.headers, (unsigned long long)c.transfers,
-	    dt, (double)c.headers / dt, (double)c.transfers / dt);
+	    dt, (double)c.headers / dt, (double)c.transfers / dt, dc,
+	    (double)c.headers / dc);
 	rc = 0;
 done:
 	tg_unload(&p);
