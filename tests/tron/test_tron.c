@@ -341,16 +341,22 @@ Test(tron, scan_reports_trx_and_trc20_exactly)
 	cr_assert_eq(tg_scan(&plug, &sink, 2, 10, NULL, NULL, 0), -EAGAIN);
 }
 
-Test(tron, a_failed_transfer_from_is_flagged)
+Test(tron, failed_transfer_from_and_prefixed_log_addresses)
 {
 	const struct tg_transfer *t;
 
 	load(NULL);
 	mine("{\"type\":\"trc20\",\"contract\":\"" USDT "\",\"from\":\""
 	    OTHER "\",\"to\":\"" A1 "\",\"amount\":\"4000000\",\"fail\":true,"
-	    "\"transfer_from\":true}");
+	    "\"transfer_from\":true},"
+	    /* a log address written with its 41 prefix */
+	    "{\"type\":\"trc20\",\"contract\":\"" USDT "\",\"from\":\""
+	    PAYER "\",\"to\":\"" A0 "\",\"amount\":\"6\",\"log41\":true}");
 	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), 0);
-	cr_assert_eq(sink.transfer_count, 1);
+	cr_assert_eq(sink.transfer_count, 2);
+	cr_assert_not_null(t = find(A0, USDT, 0));
+	cr_assert_eq(t->flags, 0);
+	cr_assert_str_eq(t->amount, "6");
 	cr_assert_not_null(t = find(A1, USDT, 0));
 	cr_assert_eq(t->flags, CG_TRANSFER_FAILED);
 	cr_assert_str_eq(t->from, OTHER);

@@ -15,7 +15,7 @@ Test control (POST JSON to /_test/..., no key needed):
   mine      {"txs": [spec, ...], "count": n}  -> {"height", "hash", "txids"}
             spec: {"type": "trx", "from", "to", "amount"}
                   {"type": "trc20", "contract", "from", "to", "amount",
-                   "fail": bool, "transfer_from": bool}
+                   "fail": bool, "transfer_from": bool, "log41": bool}
                   {"type": "multi", "contract", "via", "from",
                    "transfers": [{"to", "amount"}], "approval_first": bool}
             addresses are Base58 "T..."; TRC-20 amounts are decimal text.
@@ -123,6 +123,8 @@ class Chain:
                     logs.append(self.transfer_log(spec["contract"],
                                                   spec["from"], spec["to"],
                                                   spec["amount"]))
+                    if spec.get("log41"):   # some providers keep the 41
+                        logs[-1]["address"] = hex41(spec["contract"])
             else:               # multi: a contract moving tokens
                 target = spec["via"]
                 data = "e0ed6e6e" + "00" * 32
