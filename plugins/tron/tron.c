@@ -126,6 +126,7 @@ read_urls(struct tron *t)
 		}
 		while (len > 0 && u[len - 1] == '/')
 			u[--len] = '\0';
+		tron_origin(u, c->origins[i]);
 	}
 	return 0;
 }

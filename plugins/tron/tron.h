@@ -86,6 +86,7 @@ struct tron_client {
 	const struct cg_host_api *api;
 	struct cg_host *host;
 	char urls[TRON_MAX_URLS][TRON_URL_MAX];
+	char origins[TRON_MAX_URLS][TRON_URL_MAX];	/* for logs */
 	uint32_t url_count;
 	uint32_t current;		/* the URL that answered last */
 	char *key_header;		/* "TRON-PRO-API-KEY: ..." or NULL */
@@ -101,5 +102,8 @@ struct tron_client {
  */
 int tron_post(struct tron_client *c, const char *path, const char *body,
     json_t **out);
+/* scheme://host[:port] of url, without user info or path: what logs show
+ * (providers may carry keys in the path). */
+void tron_origin(const char *url, char out[TRON_URL_MAX]);
 
 #endif

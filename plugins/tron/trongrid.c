@@ -35,15 +35,16 @@ post_one(struct tron_client *c, uint32_t idx, const char *path,
 	int rc;
 
 	snprintf(url, sizeof(url), "%s%s", c->urls[idx], path);
+	/* Logs name the origin only: some providers put keys in the path. */
 	req.url = url;
 	if ((rc = c->api->http(c->host, &req, &resp)) < 0) {
 		c->api->log(c->host, CG_PLUGIN_LOG_WARN, "trongrid request "
-		    "failed url=%s path=%s errno=%d", c->urls[idx], path, -rc);
+		    "failed url=%s path=%s errno=%d", c->origins[idx], path, -rc);
 		return rc;
 	}
 	if (resp.status != 200) {
 		c->api->log(c->host, CG_PLUGIN_LOG_WARN, "trongrid http error "
-		    "url=%s path=%s status=%d", c->urls[idx], path,
+		    "url=%s path=%s status=%d", c->origins[idx], path,
 		    (int)resp.status);
 		c->api->http_free(c->host, &resp);
 		return -EIO;
@@ -53,19 +54,36 @@ post_one(struct tron_client *c, uint32_t idx, const char *path,
 	c->api->http_free(c->host, &resp);
 	if (j == NULL) {
 		c->api->log(c->host, CG_PLUGIN_LOG_WARN, "trongrid reply is not "
-		    "JSON url=%s path=%s error=\"%s\" pos=%d", c->urls[idx],
+		    "JSON url=%s path=%s error=\"%s\" pos=%d", c->origins[idx],
 		    path, jerr.text, jerr.position);
 		return -EIO;
 	}
 	if (json_is_object(j) && (e = json_object_get(j, "Error")) != NULL) {
 		c->api->log(c->host, CG_PLUGIN_LOG_WARN, "trongrid error "
-		    "url=%s path=%s error=\"%.200s\"", c->urls[idx], path,
+		    "url=%s path=%s error=\"%.200s\"", c->origins[idx], path,
 		    json_is_string(e) ? json_string_value(e) : "?");
 		json_decref(j);
 		return -EIO;
 	}
 	*out = j;
 	return 0;
+}
+
+void
+tron_origin(const char *url, char out[TRON_URL_MAX])
+{
+	const char *host = strstr(url, "://"), *end, *at;
+	size_t slen;
+
+	host = host != NULL ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	/* Drop user:password@ if the operator wrote one. */
+	if ((at = memchr(host, '@', (size_t)(end - host))) != NULL)
+		host = at + 1;
+	slen = (size_t)(strstr(url, "://") != NULL ?
+	    strstr(url, "://") + 3 - url : 0);
+	snprintf(out, TRON_URL_MAX, "%.*s%.*s", (int)slen, url,
+	    (int)(end - host), host);
 }
 
 int
@@ -80,7 +98,7 @@ tron_post(struct tron_client *c, const char *path, const char *body,
 		if ((rc = post_one(c, idx, path, body, out)) == 0) {
 			if (idx != c->current)
 				c->api->log(c->host, CG_PLUGIN_LOG_INFO,
-				    "trongrid failover url=%s", c->urls[idx]);
+				    "trongrid failover url=%s", c->origins[idx]);
 			c->current = idx;
 			return 0;
 		}

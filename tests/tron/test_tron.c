@@ -574,7 +574,8 @@ Test(tron, failover_to_the_next_url)
 
 	/* Port 1 on loopback refuses connections. */
 	snprintf(settings, sizeof(settings), "{api_urls: "
-	    "[\"http://127.0.0.1:1\", \"http://127.0.0.1:%d/\"], "
+	    "[\"http://user:pw@127.0.0.1:1/k-in-path\", "
+	    "\"http://127.0.0.1:%d/\"], "
 	    "api_key_env: CG_TRON_TEST_KEY, confirmed_head: latest}",
 	    srv.port);
 	cr_assert_eq(tg_load(&plug, settings, err, sizeof(err)), 0, "%s", err);
@@ -583,6 +584,9 @@ Test(tron, failover_to_the_next_url)
 	cr_assert_eq(tip, 1);
 	cr_assert(tg_log_has("trongrid request failed", "127.0.0.1:1 "));
 	cr_assert(tg_log_has("trongrid failover", NULL));
+	/* Logs show the origin, never a key carried in the path or user. */
+	cr_assert(!tg_log_has("k-in-path", NULL));
+	cr_assert(!tg_log_has("pw@", NULL));
 	/* A 500 on the second moves back to the first, which is dead. */
 	ctl("fault", "{\"path\": \"/wallet/getnowblock\", \"mode\": "
 	    "\"status500\"}");

@@ -178,8 +178,7 @@ class Chain:
             tx, info = self.render_tx(b["num"], i, spec, b["nonce"])
             info["blockTimeStamp"] = b["ts"]
             txs.append(tx)
-            if tx["raw_data"]["contract"][0]["type"] != "TransferContract":
-                infos.append(info)
+            infos.append(info)      # java-tron lists every transaction
         block = {"blockID": b["id"],
                  "block_header": {"raw_data": {
                      "number": b["num"], "txTrieRoot": "00" * 32,
