@@ -4,7 +4,8 @@
  * transfers per block (all to watched addresses, so every log is decoded,
  * formatted and reported). Not run by meson test.
  *
- *   CG_TEST_TRON_DIR=build/plugins/tron CG_TEST_TRONGRID=tests/tron/trongrid.py \
+ *   CG_TEST_TRON_DIR=build/plugins/tron \
+ *   CG_TEST_TRONGRID=tests/tron/trongrid.py \
  *   CG_TEST_PYTHON=python3 build/tests/tron/bench-scan [blocks] [transfers]
  *
  * The server renders every block and its transaction info once, when it
