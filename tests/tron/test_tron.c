@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -519,7 +520,7 @@ hostile(const struct hostile_case *c)
 	char body[256];
 
 	snprintf(body, sizeof(body), "{\"path\": \"%s\", \"mode\": \"%s\", "
-	    "\"count\": 1, \"delay\": 3}", c->path, c->mode);
+	    "\"count\": 1, \"delay\": 6}", c->path, c->mode);
 	ctl("fault", body);
 	tg_sink_reset(&sink);
 	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), c->rc,
@@ -560,7 +561,7 @@ Test(tron, hostile_replies_are_errors_and_logged)
 		{ blk, "slow", -ETIMEDOUT, "request failed", "errno=110" },
 	};
 
-	load("request_timeout_ms: 1000");
+	load("request_timeout_ms: 2000");
 	mine(TRX(A0, "3000000") "," TRC20(A1, "77", "false"));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		hostile(&cases[i]);
@@ -641,6 +642,51 @@ Test(tron, a_reply_beyond_the_size_limit_is_refused)
 	load(NULL);
 	cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), 0);
 	cr_assert_eq(sink.transfer_count, 200);
+}
+
+struct deriver {
+	pthread_t th;
+	int bad;
+};
+
+static void *
+derive_loop(void *arg)
+{
+	struct deriver *d = arg;
+	char out[64];
+
+	for (int i = 0; i < 200; i++) {
+		if (cg_plugin_derive_address(plug.inst, XPUB, (uint32_t)(i & 1),
+		    out, sizeof(out), NULL) != 0 ||
+		    strcmp(out, (i & 1) ? A1 : A0) != 0)
+			d->bad++;
+		if (cg_plugin_validate_address(plug.inst, A1, out, sizeof(out),
+		    NULL) != 0 || strcmp(out, A1) != 0)
+			d->bad++;
+	}
+	return NULL;
+}
+
+/* The pure operations run on other threads while a scan runs. */
+Test(tron, pure_operations_beside_a_scan)
+{
+	struct deriver d[2] = { { 0 } };
+
+	load(NULL);
+	for (int i = 0; i < 5; i++)
+		mine(TRX(A0, "1") "," TRC20(A1, "2", "false"));
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&d[i].th, NULL, derive_loop, &d[i]),
+		    0);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(tg_scan(&plug, &sink, 1, 10, NULL, NULL, 0), 0);
+		cr_assert_eq(sink.header_count, 5);
+		cr_assert_eq(sink.transfer_count, 10);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(d[i].th, NULL);
+		cr_assert_eq(d[i].bad, 0);
+	}
 }
 
 Test(tron, settings_are_checked)
