@@ -50,6 +50,11 @@ cg_build() {
 	if [ ! -f "$dir/build.ninja" ]; then
 		cg_say "configuring $dir"
 		meson setup "$dir" "$CG_ROOT" "$@" >&2 || return 1
+	elif [ -n "$(find "$CG_ROOT" -path "$CG_ROOT/build*" -prune -o \
+		-name meson.build -newer "$dir/build.ninja" -print -quit)" ]; then
+		# Areas are found with fs.exists(), which meson does not track:
+		# a meson.build newer than the build means a new area may exist.
+		meson setup --reconfigure "$dir" "$CG_ROOT" >&2 || return 1
 	fi
 	cg_say "building $dir"
 	ninja -C "$dir" >&2

@@ -289,7 +289,7 @@ trx_transfer(const json_t *tx, const char *txid, const struct tron_filter *f,
 	memcpy(t->to, to, sizeof(to));
 	snprintf(t->amount, sizeof(t->amount), "%" PRId64,
 	    (int64_t)json_integer_value(amount));
-	t->position = 0;
+	t->position = CG_TRANSFER_POSITION_VALUE;
 	if (!tx_succeeded(tx))
 		t->flags |= CG_TRANSFER_FAILED;
 	return 0;

@@ -303,7 +303,7 @@ Test(tron, scan_reports_trx_and_trc20_exactly)
 		    sink.transfers[i].amount, sink.transfers[i].flags);
 	cr_assert_eq(sink.transfer_count, 5, "got %zu", sink.transfer_count);
 
-	t = find(A0, "", 0);
+	t = find(A0, "", CG_TRANSFER_POSITION_VALUE);
 	cr_assert_not_null(t);
 	cr_assert_str_eq(t->amount, "1500000");
 	cr_assert_str_eq(t->from, PAYER);
@@ -332,7 +332,7 @@ Test(tron, scan_reports_trx_and_trc20_exactly)
 	cr_assert_not_null(t = find(A0, USDT, 3));
 	cr_assert_str_eq(t->amount, "1000001");
 	cr_assert_str_eq(find(A0, USDT, 1)->tx_hash, t->tx_hash);
-	cr_assert_str_neq(find(A0, "", 0)->tx_hash, t->tx_hash);
+	cr_assert_str_neq(find(A0, "", CG_TRANSFER_POSITION_VALUE)->tx_hash, t->tx_hash);
 	cr_assert(strlen(t->tx_hash) == 64);
 	/* Nothing for OTHER, for the untracked token or the zero transfer. */
 	for (size_t i = 0; i < sink.transfer_count; i++) {
