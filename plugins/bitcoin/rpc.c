@@ -75,6 +75,7 @@ typedef int (*result_fn)(void *arg, const struct cg_json_seg *path,
 struct rpc_walk {
 	result_fn fn;
 	void *arg;
+	int (*done)(void *arg);		/* before the reply is freed */
 	int has_error;
 	int64_t code;
 	const char *msg;
@@ -90,7 +91,8 @@ reply_scalar(void *arg, const struct cg_json_seg *path, size_t depth,
 	if (depth == 0)
 		return -EPROTO;
 	if (cgb_key_is(&path[0], "result"))
-		return w->fn(w->arg, path + 1, depth - 1, type, text, len);
+		return depth == 1 && type == CG_JSON_NULL ? 0 :
+		    w->fn(w->arg, path + 1, depth - 1, type, text, len);
 	if (!cgb_key_is(&path[0], "error") || type == CG_JSON_NULL)
 		return 0;
 	w->has_error = 1;
@@ -111,10 +113,10 @@ reply_scalar(void *arg, const struct cg_json_seg *path, size_t depth,
  * credentials are refused, -EPROTO for a malformed reply, else -EIO.
  */
 static int
-call(struct cgb *b, const char *method, const char *params, result_fn fn,
-    void *arg)
+call_done(struct cgb *b, const char *method, const char *params,
+    result_fn fn, int (*done)(void *), void *arg)
 {
-	struct rpc_walk w = { fn, arg, 0, 0, NULL, 0 };
+	struct rpc_walk w = { fn, arg, done, 0, 0, NULL, 0 };
 	struct cg_http_response resp;
 	char body[512];
 	int len, rc;
@@ -136,9 +138,13 @@ call(struct cgb *b, const char *method, const char *params, result_fn fn,
 	if (rc < 0 || (!w.has_error && resp.status != 200)) {
 		cgb_log(b, CG_PLUGIN_LOG_ERROR, "bitcoind %s: reply malformed "
 		    "status=%d error=%d", method, resp.status, rc);
-		rc = rc == -ENOMEM ? rc : -EPROTO;
+		/* A failing server is not a lying one. */
+		if (rc != -ENOMEM)
+			rc = resp.status == 200 ? -EPROTO : -EIO;
 		goto out;
 	}
+	if (!w.has_error && done != NULL)
+		rc = done(arg);
 	if (w.has_error) {
 		rc = w.code == RPC_ERR_RANGE || w.code == RPC_ERR_NOT_FOUND ?
 		    -ENOENT : -EIO;
@@ -151,6 +157,13 @@ call(struct cgb *b, const char *method, const char *params, result_fn fn,
 out:
 	cgb_http_done(b, &resp);
 	return rc;
+}
+
+static int
+call(struct cgb *b, const char *method, const char *params, result_fn fn,
+    void *arg)
+{
+	return call_done(b, method, params, fn, NULL, arg);
 }
 
 struct u64_result {
@@ -263,6 +276,14 @@ block_scalar(void *arg, const struct cg_json_seg *path, size_t depth,
 }
 
 static int
+block_done(void *arg)
+{
+	struct block_walk *w = arg;
+
+	return cgb_txwalk_end(w->tw);
+}
+
+static int
 rpc_block(struct cgb *b, const char *hash, struct cgb_block *hdr,
     cgb_output_fn fn, void *arg)
 {
@@ -273,9 +294,7 @@ rpc_block(struct cgb *b, const char *hash, struct cgb_block *hdr,
 
 	snprintf(params, sizeof(params), "[\"%s\",2]", hash);
 	cgb_txwalk_init(&tw, b, 1, fn, arg);
-	rc = call(b, "getblock", params, block_scalar, &w);
-	if (rc == 0)
-		rc = cgb_txwalk_end(&tw);
+	rc = call_done(b, "getblock", params, block_scalar, block_done, &w);
 	if (rc == 0 && (w.seen != 15 || tw.count != hdr->tx_count)) {
 		cgb_log(b, CG_PLUGIN_LOG_ERROR, "bitcoind block %s: header "
 		    "incomplete or %llu transactions of nTx=%llu", hash,
