@@ -476,9 +476,11 @@ btc_payment_uri(void *instance, const struct cg_uri_request *req, char *out,
 		return -EINVAL;
 	rc = cgc_uri_bip21(b->chain->scheme, addr, amount, req->label,
 	    req->message, out, out == NULL ? 0 : out_size, &needed);
-	if (rc == -ENOSPC || (rc == 0 && out_len != NULL))
-		if (out_len != NULL)
-			*out_len = rc == 0 ? strlen(out) : needed - 1;
+	/* cgchain counts the NUL in needed; the ABI does not. */
+	if (out_len != NULL && rc == 0)
+		*out_len = strlen(out);
+	else if (out_len != NULL && rc == -ENOSPC)
+		*out_len = needed - 1;
 	return rc;
 }
 

@@ -75,7 +75,6 @@ struct cgb {
 	char *auth_header;		/* "Authorization: Basic ..." or NULL */
 	uint32_t timeout_ms;
 	int32_t mempool;		/* report unconfirmed payments */
-	uint64_t rpc_id;
 };
 
 /* What the plugin knows about each chain setting. */

@@ -60,7 +60,7 @@ def reversion(xkey, version):
 class Tool:
     """One btc-tool process with its instances, answering line commands."""
 
-    def __init__(self, instances):
+    def __init__(self, instances, expect_fail=False):
         self.dir = tempfile.mkdtemp(prefix="cg-btc-")
         self.config = os.path.join(self.dir, "t.yaml")
         self.log_path = os.path.join(self.dir, "log")
@@ -76,6 +76,9 @@ class Tool:
                                      stdout=subprocess.PIPE, stderr=self.log,
                                      text=True, env=dict(os.environ, CG_TEST_RPC_PASS="p4ss"))
         first = self.proc.stdout.readline()
+        self.first = first
+        if expect_fail:
+            return
         assert first.startswith("ok"), first + self.logs()
         self.log_mark = 0
 
@@ -264,6 +267,55 @@ def test_bip21():
         assert t.err("uri", "btc", A, "1.5") == -EINVAL
         assert t.err("uri", "btc", A, "-5") == -EINVAL
         assert t.err("uri", "btc", "tb1q6rz28mcfaxtmd6v789l9rrlrusdprr9pqcpvkl", "1") == -EINVAL
+    finally:
+        t.close()
+
+
+def load_error(settings):
+    t = Tool({"x": settings}, expect_fail=True)
+    rc = t.proc.wait(timeout=30)
+    logs = t.logs()
+    t.log.close()
+    assert rc == 1 and t.first.startswith("err "), t.first
+    return t.first[4:].strip(), logs
+
+
+def test_settings_are_checked():
+    err, _ = load_error({"chain": "dogecoin", "backend": "esplora", "url": "http://127.0.0.1:9"})
+    assert "settings.chain" in err and "not one of" in err and "t.yaml:7:16:" in err, err
+    err, _ = load_error({"chain": "bitcoin", "url": "http://127.0.0.1:9"})
+    assert "missing required key" in err and "backend" in err, err
+    err, _ = load_error({"chain": "bitcoin", "backend": "bitcoind", "url": "http://127.0.0.1:9",
+                         "rpc_user": "u", "rpc_password": "inline"})
+    assert "rpc_password_file or rpc_password_env" in err, err
+    err, logs = load_error({"chain": "bitcoin", "backend": "bitcoind", "url": "http://127.0.0.1:9"})
+    assert "rpc_user and rpc_password" in logs, logs
+    err, logs = load_error({"chain": "bitcoin", "backend": "esplora", "url": "ftp://127.0.0.1:9"})
+    assert "http:// or https://" in logs, logs
+    err, _ = load_error({"chain": "bitcoin", "backend": "esplora", "url": "http://127.0.0.1:9",
+                         "request_timeout_ms": 5})
+    assert "request_timeout_ms" in err and "out of range" in err, err
+
+
+def test_seed_wallet_keys():
+    """The seed's BIP84 account keys (tests/chain/seed-keys), each also
+    written under the plain BIP32 version, derive the same addresses."""
+    t = Tool(instances())
+    try:
+        z = ("zpub6qV6ngG5t2MaFqp22akGGuJQQgFXdCLD23A3jAqWnH1XxnhKqt7fw856NdbfJ8a"
+             "TaJM8KUghyaFzgrj1nyMXdzpjFiAW8SuZcPrycpbmy8s")
+        x = ("xpub6BpaBLvFafGcZFRnMsB1rj7Q4jxdjxMDBp7cAP3k2GFmrb4sLZnYgzkpLDgVJKG"
+             "cm27WpXVb4FYtvHVtMaXW3XTXX2mexdGb4wjgqah3Yoo")
+        for key in (z, x):
+            assert t.ok("derive", "btc", key, 0)[1] == "bc1qdm2srcx5w0rq25z8cczlgjnpfyz0dplr0hpdej"
+            assert t.ok("derive", "btc", key, 1)[1] == "bc1qag774tsukw9hgey65w3u4q5lek7kmk3ruzxg8h"
+        v = ("vpub5Y4MGqUgNUbobMXjRT3xfKbDeBfHvBPNb1CFNAAUMLYNhbaVvKiD3gCVYTQqZmf"
+             "jatQBgiagoVL4EaR98uN7KMdft2vJ8kjd17xdH72XdW8")
+        tp = ("tpubDC6WQQeCP7eDZk6pYMcJHR7bKF3qnosRxrpzHW1PTG42Z5sfVrtRSFBbpuQo65v"
+              "pC5AhoFHgFusChL8syA3NoGTAgK4Sz72q8XgKpFZFDSM")
+        for key in (v, tp):
+            assert t.ok("derive", "tbtc", key, 0)[1] == "tb1qc8egus3rj023maad0xdnsz5dhh4q5gcnafnq7t"
+            assert t.ok("derive", "tbtc", key, 1)[1] == "tb1q9sr885zf8h4wg5juzju94y7kdumu6g8yzr00h0"
     finally:
         t.close()
 
