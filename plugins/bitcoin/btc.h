@@ -159,6 +159,13 @@ void cgb_txwalk_free(struct cgb_txwalk *tw);
 /* Whether a path step is the object member k (raw key text). */
 int cgb_key_is(const struct cg_json_seg *seg, const char *k);
 
+/*
+ * The outputs of a serialized block (raw.c). hdr holds what the node said
+ * of it (hash, parent, tx_count): the bytes must agree.
+ */
+int cgb_raw_block(struct cgb *b, const uint8_t *p, size_t len,
+    const struct cgb_block *hdr, cgb_output_fn fn, void *arg);
+
 /* Standard Base64 of len bytes into out (4 * ((len + 2) / 3) + 1 bytes);
  * returns the length written. */
 int cgb_base64(const void *in, size_t len, char *out);

@@ -16,6 +16,7 @@
 #include "btc.h"
 #include "common/address.h"
 #include "util/jsonnum.h"
+#include "util/str.h"
 
 #define RPC_BATCH 100			/* getrawtransaction calls per request */
 #define RPC_ERR_NOT_FOUND (-5)		/* RPC_INVALID_ADDRESS_OR_KEY */
@@ -275,6 +276,67 @@ block_scalar(void *arg, const struct cg_json_seg *path, size_t depth,
 	return 0;
 }
 
+struct hex_result {
+	uint8_t *buf;
+	size_t len;
+};
+
+static int
+hex_scalar(void *arg, const struct cg_json_seg *path, size_t depth,
+    enum cg_json_type type, const char *text, size_t len)
+{
+	struct hex_result *r = arg;
+	size_t i;
+	int hi, lo;
+
+	(void)path;
+	if (depth != 0 || type != CG_JSON_STRING || len % 2 != 0 ||
+	    r->buf != NULL)
+		return -EPROTO;
+	if ((r->buf = malloc(len / 2 + 1)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < len; i += 2) {
+		if ((hi = cg_hex_digit(text[i])) < 0 ||
+		    (lo = cg_hex_digit(text[i + 1])) < 0)
+			return -EPROTO;
+		r->buf[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	r->len = len / 2;
+	return 0;
+}
+
+/*
+ * A block too large to decode within the reply cap: its header from
+ * getblockheader, its transactions from the serialized block (at most
+ * twice the block's size as hex).
+ */
+static int
+rpc_block_raw(struct cgb *b, const char *hash, struct cgb_block *hdr,
+    cgb_output_fn fn, void *arg)
+{
+	struct cgb_txwalk tw;
+	struct block_walk w = { hdr, &tw, 0 };
+	struct hex_result raw = { NULL, 0 };
+	char params[96];
+	int rc;
+
+	memset(hdr, 0, sizeof(*hdr));
+	cgb_txwalk_init(&tw, b, 1, fn, arg);
+	snprintf(params, sizeof(params), "[\"%s\",true]", hash);
+	rc = call(b, "getblockheader", params, block_scalar, &w);
+	cgb_txwalk_free(&tw);
+	if (rc == 0 && w.seen != 15)
+		rc = -EPROTO;
+	if (rc < 0)
+		return rc == -ENOENT ? -EIO : rc;
+	snprintf(params, sizeof(params), "[\"%s\",0]", hash);
+	if ((rc = call(b, "getblock", params, hex_scalar, &raw)) == 0)
+		rc = raw.buf == NULL ? -EPROTO :
+		    cgb_raw_block(b, raw.buf, raw.len, hdr, fn, arg);
+	free(raw.buf);
+	return rc == -ENOENT ? -EIO : rc;
+}
+
 static int
 block_done(void *arg)
 {
@@ -295,6 +357,12 @@ rpc_block(struct cgb *b, const char *hash, struct cgb_block *hdr,
 	snprintf(params, sizeof(params), "[\"%s\",2]", hash);
 	cgb_txwalk_init(&tw, b, 1, fn, arg);
 	rc = call_done(b, "getblock", params, block_scalar, block_done, &w);
+	if (rc == -EMSGSIZE) {
+		cgb_txwalk_free(&tw);
+		cgb_log(b, CG_PLUGIN_LOG_INFO, "block %s: decoded form over "
+		    "the reply cap, reading it serialized", hash);
+		return rpc_block_raw(b, hash, hdr, fn, arg);
+	}
 	if (rc == 0 && (w.seen != 15 || tw.count != hdr->tx_count)) {
 		cgb_log(b, CG_PLUGIN_LOG_ERROR, "bitcoind block %s: header "
 		    "incomplete or %llu transactions of nTx=%llu", hash,

@@ -23,11 +23,14 @@ numbers in coins with 8 decimals, errors as {"result":null,"error":
 {"code":..,"message":..}} with HTTP 500 (404 for an unknown method).
 
 Faults (hostile replies), applied to the next `count` requests whose path
-(Esplora) or "method(" (RPC; "batch(" for a batch) contains `match`: "500", "truncate" (half the
+(Esplora) or "method(" followed by the parameters after the first (RPC:
+"getblock(2", "getblock(0"; "batch(" for a batch) contains `match`: "500", "truncate" (half the
 body), "garbage" (not JSON), "huge" (amounts beyond any supply), "exp"
 (amounts in exponent form), "wrongtype" (amounts as strings), "slow"
 (answers after `delay` seconds), "badhash" (a malformed block hash),
-"dropfield" (outputs without their value).
+"dropfield" (outputs without their value), "bloat" (17 MiB of
+whitespace: over the plugin's reply cap), "hexcut" and "hexflip" (a
+serialized block cut short or with one digit changed).
 
 Replies are rendered once and kept as bytes (benchmarks stream 4,000-
 transaction blocks through it).
@@ -38,6 +41,7 @@ import hashlib
 import http.server
 import json
 import re
+import struct
 import threading
 import time
 
@@ -49,6 +53,95 @@ MINER = {
     "litecoin": "ltc1qg42tkwuuxefutzxezdkdel39gfstuap288mfea",
     "litecoin-testnet": "tltc1qu78xur5xnq6fjy83amy0qcjfau8m3hggs0ke7x",
 }
+
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _polymod(values):
+    gen = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3]
+    chk = 1
+    for v in values:
+        top = chk >> 25
+        chk = (chk & 0x1ffffff) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if (top >> i) & 1 else 0
+    return chk
+
+
+def segwit_program(addr):
+    """(version, program) of a valid bech32/bech32m address, else None
+    (BIP173, BIP350)."""
+    a = addr.lower()
+    pos = a.rfind("1")
+    if pos < 1 or pos + 7 > len(a):
+        return None
+    hrp, data = a[:pos], a[pos + 1:]
+    if any(c not in BECH32 for c in data):
+        return None
+    vals = [BECH32.index(c) for c in data]
+    check = _polymod([ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + vals)
+    if check not in (1, 0x2bc830a3):
+        return None
+    bits, acc, prog = 0, 0, []
+    for v in vals[1:-6]:
+        acc = acc << 5 | v
+        bits += 5
+        if bits >= 8:
+            bits -= 8
+            prog.append(acc >> bits & 0xff)
+    return vals[0], bytes(prog)
+
+
+def legacy_payload(addr):
+    n = 0
+    for c in addr:
+        if c not in B58:
+            return None
+        n = n * 58 + B58.index(c)
+    raw = b"\0" * (len(addr) - len(addr.lstrip("1"))) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+    if len(raw) != 25 or hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] != raw[-4:]:
+        return None
+    return raw[0], raw[1:21]
+
+
+def script_for(addr):
+    """The output script paying addr; an OP_RETURN for None or for a
+    string that is no address (benchmarks use made-up ones)."""
+    if addr is None:
+        return bytes.fromhex("6a24aa21a9ed") + b"\0" * 32
+    sw = segwit_program(addr)
+    if sw is not None:
+        ver, prog = sw
+        return bytes([0 if ver == 0 else 0x50 + ver, len(prog)]) + prog
+    lg = legacy_payload(addr)
+    if lg is not None:
+        ver, h = lg
+        if ver in (0x00, 0x6f, 0x30):
+            return b"\x76\xa9\x14" + h + b"\x88\xac"
+        return b"\xa9\x14" + h + b"\x87"
+    return b"\x6a\x04fake"
+
+
+def varint(n):
+    if n < 0xfd:
+        return bytes([n])
+    if n <= 0xffff:
+        return b"\xfd" + struct.pack("<H", n)
+    return b"\xfe" + struct.pack("<I", n)
+
+
+def sha256d(b):
+    return hashlib.sha256(hashlib.sha256(b).digest()).digest()
+
+
+def merkle_root(ids):
+    while len(ids) > 1:
+        if len(ids) % 2:
+            ids = ids + ids[-1:]
+        ids = [sha256d(ids[i] + ids[i + 1]) for i in range(0, len(ids), 2)]
+    return ids[0]
 
 
 def coins(sats):
@@ -64,10 +157,21 @@ class Tx:
         with Tx._lock:
             Tx._n += 1
             n = Tx._n
-        self.txid = hashlib.sha256(b"tx%d" % n).hexdigest()
         self.outs = list(outs)          # (address or None, satoshis)
         self.spend_from = spend_from    # address shown as the input
         self.coinbase = coinbase
+        self.scripts = [script_for(a) for a, _ in self.outs]
+        # A real serialization (BIP144), so txids are what a node computes.
+        if coinbase:
+            vin = b"\0" * 32 + b"\xff" * 4 + varint(9) + b"\x08" + struct.pack("<Q", n) + b"\xff" * 4
+        else:
+            vin = hashlib.sha256(b"prev%d" % n).digest() + b"\0" * 4 + b"\0" + b"\xfd\xff\xff\xff"
+        vout = varint(len(self.outs)) + b"".join(
+            struct.pack("<Q", sats) + varint(len(sc)) + sc
+            for (_, sats), sc in zip(self.outs, self.scripts))
+        version, lock = struct.pack("<i", 2), b"\0" * 4
+        self.raw = version + b"\0\x01" + varint(1) + vin + vout + b"\x01\x20" + b"\0" * 32 + lock
+        self.txid = sha256d(version + varint(1) + vin + vout + lock)[::-1].hex()
 
     def esplora(self, status):
         vin = [{
@@ -84,8 +188,8 @@ class Tx:
             "is_coinbase": self.coinbase, "sequence": 4294967293,
         }]
         vout = []
-        for addr, sats in self.outs:
-            o = {"scriptpubkey": "0014" + "22" * 20,
+        for (addr, sats), sc in zip(self.outs, self.scripts):
+            o = {"scriptpubkey": sc.hex(),
                  "scriptpubkey_asm": "OP_0 OP_PUSHBYTES_20 " + "22" * 20,
                  "scriptpubkey_type": "v0_p2wpkh", "value": sats}
             if addr is None:
@@ -109,7 +213,7 @@ class Tx:
         vout = []
         for i, (addr, sats) in enumerate(self.outs):
             spk = {"asm": "0 " + "22" * 20, "desc": "addr(x)#abcd",
-                   "hex": "0014" + "22" * 20, "type": "witness_v0_keyhash"}
+                   "hex": self.scripts[i].hex(), "type": "witness_v0_keyhash"}
             if addr is None:
                 spk = {"asm": "OP_RETURN aa21a9ed", "desc": "raw(6a)#x",
                        "hex": "6a24aa21a9ed", "type": "nulldata"}
@@ -122,7 +226,7 @@ class Tx:
              "vin": vin, "vout": vout}
         if not self.coinbase:
             t["fee"] = "@@141@@"
-        t["hex"] = "02000000000101" + "ab" * 100
+        t["hex"] = self.raw.hex()
         if block is not None:
             t["blockhash"] = block.hash
             t["confirmations"] = 1
@@ -138,14 +242,23 @@ def core_bytes(obj):
 
 
 class Block:
+    _nonce = 0
+
     def __init__(self, height, parent, txs, time_):
         self.height = height
         self.parent = parent
         self.txs = txs
         self.time = time_
-        seed = "%d:%s:%s:%f" % (height, parent, ",".join(t.txid for t in txs[:3]), time.time())
-        self.hash = hashlib.sha256(seed.encode() + id(self).to_bytes(8, "little")).hexdigest()
+        Block._nonce += 1
+        self.header = (struct.pack("<i", 536870912)
+                       + (bytes.fromhex(parent)[::-1] if parent else b"\0" * 32)
+                       + merkle_root([bytes.fromhex(t.txid)[::-1] for t in txs])
+                       + struct.pack("<III", time_, 0x207fffff, Block._nonce))
+        self.hash = sha256d(self.header)[::-1].hex()
         self.cache = {}
+
+    def raw(self):
+        return self.header + varint(len(self.txs)) + b"".join(t.raw for t in self.txs)
 
     def status(self):
         return {"confirmed": True, "block_height": self.height,
@@ -158,7 +271,12 @@ class Block:
                 "previousblockhash": self.parent, "mediantime": self.time - 600,
                 "nonce": 1, "bits": 486604799, "difficulty": 1}
 
-    def core(self, tip_height):
+    def core_header(self, tip_height):
+        h = self.core(tip_height, txs=False)
+        del h["strippedsize"], h["size"], h["weight"], h["tx"]
+        return h
+
+    def core(self, tip_height, txs=True):
         return {"hash": self.hash, "confirmations": tip_height - self.height + 1,
                 "height": self.height, "version": 536870912,
                 "versionHex": "20000000", "merkleroot": "33" * 32,
@@ -167,7 +285,7 @@ class Block:
                 "chainwork": "00" * 32, "nTx": len(self.txs),
                 "previousblockhash": self.parent, "strippedsize": 1000,
                 "size": 1000, "weight": 4000,
-                "tx": [t.core(self) for t in self.txs]}
+                "tx": [t.core(self) for t in self.txs] if txs else None}
 
 
 class ChainSim:
@@ -359,11 +477,22 @@ class ChainSim:
             if not params or not isinstance(params[0], int) or not 0 <= params[0] < len(blocks):
                 return None, {"code": -8, "message": "Block height out of range"}
             return blocks[params[0]].hash, None
-        if method == "getblock":
+        if method in ("getblock", "getblockheader"):
             for b in blocks:
                 if params and b.hash == params[0]:
-                    return ("raw", self._core_block(b, blocks[-1].height)), None
-            return None, {"code": -5, "message": "Block not found"}
+                    break
+            else:
+                return None, {"code": -5, "message": "Block not found"}
+            verbosity = params[1] if len(params) > 1 else 1
+            if method == "getblockheader":
+                return b.core_header(blocks[-1].height), None
+            if verbosity == 0:
+                return b.raw().hex(), None
+            if verbosity == 1:
+                h = b.core(blocks[-1].height)
+                h["tx"] = [t.txid for t in b.txs]
+                return h, None
+            return ("raw", self._core_block(b, blocks[-1].height)), None
         if method == "getrawmempool":
             return list(pool), None
         if method == "getrawtransaction":
@@ -441,7 +570,10 @@ class ChainSim:
                     return self.reply(401, b"", "text/html")
                 try:
                     method = json.loads(body)
-                    what = method.get("method", "") + "(" if isinstance(method, dict) else "batch("
+                    what = "batch("
+                    if isinstance(method, dict):
+                        what = method.get("method", "") + "(" + ",".join(
+                            json.dumps(x) for x in (method.get("params") or [])[1:])
                 except ValueError:
                     what = ""
                 status, out = sim.rpc(body)
@@ -486,6 +618,12 @@ def apply_fault(f, status, body):
         return status, re.sub(rb'("value":)([0-9.]+)', rb'\1"\2"', body)
     if mode == "badhash":
         return status, re.sub(rb"[0-9a-f]{64}", b"zz" * 32, body, count=1)
+    if mode == "hexcut":
+        return status, re.sub(rb'"result":"([0-9a-f]+)[0-9a-f]{10}"', rb'"result":"\1"', body)
+    if mode == "hexflip":
+        return status, re.sub(rb'("result":"[0-9a-f]{400})([0-9a-f])', lambda m: m.group(1) + (b"0" if m.group(2) != b"0" else b"1"), body)
+    if mode == "bloat":
+        return status, body[:1] + b" " * (17 << 20) + body[1:]
     if mode == "dropfield":
         body = re.sub(rb'"value":[0-9.]+,', b"", body)
         return status, re.sub(rb',"value":[0-9.]+', b"", body)

@@ -4,8 +4,9 @@
  * host: the first input byte picks the backend (even: esplora, odd:
  * bitcoind) and whether the mempool is asked for; the rest, split at each
  * "\n--\n", answers the plugin's requests in turn (the last part answers
- * every further one, the status line "500 " at a part's start makes it an
- * error reply). Whatever the replies, a scan must end with 0, -EAGAIN or
+ * every further one; "500 " at a part's start makes it an error reply,
+ * "BIG " a reply over the host's cap, which sends the bitcoind backend to
+ * the serialized block). Whatever the replies, a scan must end with 0, -EAGAIN or
  * a negative errno, every reported transfer must carry a canonical amount
  * within the supply, and nothing may leak or crash.
  */
@@ -97,6 +98,8 @@ fake_http(struct cg_host *host, const struct cg_http_request *req,
 	if (end != NULL)
 		input_pos += len + 4;
 	resp->status = 200;
+	if (len >= 4 && memcmp(part, "BIG ", 4) == 0)
+		return -EMSGSIZE;
 	if (len >= 4 && memcmp(part, "500 ", 4) == 0) {
 		resp->status = 500;
 		part += 4;

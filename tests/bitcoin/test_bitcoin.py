@@ -495,6 +495,35 @@ def test_hostile_replies():
         assert "refused the credentials" in tool.new_logs()
 
 
+def test_large_block_read_serialized():
+    """A block whose decoded form is over the reply cap is read from its
+    serialization (getblock 0): same headers, txids, positions, amounts."""
+    p2pkh, p2sh = "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"
+    tr = "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"
+    wsh = "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
+    with Env() as (sim, tool):
+        tool.ok("watch", A, B, p2pkh, p2sh, tr, wsh)
+        g = sim.hash_at(0)
+        sim.send([(A, 10000000), (None, 0), (A, 20000000), (OTHER, 3)])
+        sim.send([(p2pkh, 1), (p2sh, 2), (tr, 3), (wsh, 2099999997690000)])
+        sim.mine(txs=[[(OTHER, i + 1)] for i in range(30)] + [[(B, 4242)]])
+        sim.mine()
+        want = tool.cmd("scan", "btc", 1, g, 10, 0)
+        assert len([l for l in want[0] if l.startswith("transfer")]) == 7, want
+        assert tool.cmd("scan", "rpc", 1, g, 10, 0) == want
+        sim.fault("bloat", match="getblock(2", count=2)
+        tool.new_logs()
+        got = tool.cmd("scan", "rpc", 1, g, 10, 0)
+        assert got == want, (got, want, tool.new_logs()[-2000:])
+        assert tool.new_logs().count("reading it serialized") == 2
+        for mode in ("hexcut", "hexflip", "truncate"):
+            sim.fault("bloat", match="getblock(2", count=1)
+            sim.fault(mode, match="getblock(0", count=1)
+            assert tool.err("scan", "rpc", 1, g, 10, 0) == -EPROTO, mode
+            assert "refused" in tool.new_logs() or mode == "truncate", mode
+            sim.clear_faults()
+
+
 def test_amount_over_supply_refused():
     with Env() as (sim, tool):
         tool.ok("watch", A)
