@@ -5,8 +5,11 @@
  * coins: their text is scaled to satoshis exactly, never through a double.
  *
  * The mempool is read incrementally: the txids of the last snapshot and
- * their outputs are kept, so each scan fetches only transactions it has
- * not seen yet.
+ * their outputs to watched addresses are kept, so each scan fetches only
+ * transactions it has not seen yet (at most RPC_BATCHES_PER_SCAN batches).
+ * Keeping only watched outputs bounds the memory to a list of txids; an
+ * address first watched after its payment entered the mempool is reported
+ * once that payment confirms.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +22,9 @@
 #include "util/str.h"
 
 #define RPC_BATCH 100			/* getrawtransaction calls per request */
+/* Batches per scan: a large mempool is learnt over several scans, so no
+ * scan runs for minutes (until it is known, snapshots are incomplete). */
+#define RPC_BATCHES_PER_SCAN 20
 #define RPC_ERR_NOT_FOUND (-5)		/* RPC_INVALID_ADDRESS_OR_KEY */
 #define RPC_ERR_RANGE (-8)		/* RPC_INVALID_PARAMETER */
 
@@ -38,6 +44,7 @@ struct mp_tx {
 struct rpc_state {
 	struct mp_tx *txs;		/* sorted by txid */
 	size_t len;
+	const struct cg_scan_sink *sink;	/* during a mempool read */
 };
 
 static int
@@ -457,12 +464,18 @@ static int
 keep_output(void *arg, const struct cgb_output *o)
 {
 	struct rpc_state *st = arg;
+	char addr[CGC_BTC_ADDR_MAX];
 	struct mp_tx *t;
 	struct mp_out *v;
+	int w;
 
 	if ((t = find_tx(st, o->txid, CGB_HASH_LEN)) == NULL ||
-	    o->address_len >= sizeof(v->address))
+	    o->address_len == 0 || o->address_len >= sizeof(addr))
 		return 0;
+	memcpy(addr, o->address, o->address_len);
+	addr[o->address_len] = '\0';
+	if ((w = st->sink->is_watched(st->sink->ctx, addr)) <= 0)
+		return w;
 	if ((v = realloc(t->outs, (t->nouts + 1) * sizeof(*v))) == NULL)
 		return -ENOMEM;
 	t->outs = v;
@@ -560,7 +573,7 @@ rpc_mempool(struct cgb *b, const struct cg_scan_sink *sink,
 	size_t i, j, pos = 0;
 	int rc;
 
-	(void)sink;
+	st->sink = sink;
 	if ((rc = call(b, "getrawmempool", "[]", txids_scalar, &ids)) < 0)
 		goto out;
 	if (ids.len > 1)
@@ -571,9 +584,17 @@ rpc_mempool(struct cgb *b, const struct cg_scan_sink *sink,
 	ids.len = j;
 	if ((rc = merge(st, &ids)) < 0)
 		goto out;
-	while (pos < st->len)
+	for (i = 0; pos < st->len; i++) {
+		if (i == RPC_BATCHES_PER_SCAN) {
+			cgb_log(b, CG_PLUGIN_LOG_INFO, "mempool of %zu "
+			    "transactions partly read, the rest next scan",
+			    st->len);
+			rc = -EINPROGRESS;
+			goto out;
+		}
 		if ((rc = fetch_batch(b, st, &pos)) < 0)
 			goto out;
+	}
 	/* Transactions that vanished between the two calls count as gone. */
 	for (i = 0; i < st->len; i++) {
 		st->txs[i].fetched = 1;

@@ -133,6 +133,7 @@ def instances(sim=None, timeout=1500):
         "reg": dict(common, chain="bitcoin-regtest", backend="bitcoind", url=rpc,
                     rpc_user="u", rpc_password_env="CG_TEST_RPC_PASS"),
         "ltc": dict(common, chain="litecoin", backend="esplora", url=url),
+        "tltc": dict(common, chain="litecoin-testnet", backend="esplora", url=url),
         "badauth": dict(common, chain="bitcoin", backend="bitcoind", url=rpc,
                         rpc_user="nobody", rpc_password_env="CG_TEST_RPC_PASS"),
     }
@@ -181,6 +182,12 @@ def test_bip84_vectors():
         reg = t.ok("derive", "reg", TEST_VPUB, 0)[1]
         assert reg.startswith("bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9p") and len(reg) == 44, reg
         assert t.ok("validate", "reg", reg)[1] == reg
+        # Litecoin testnet: the HRP "tltc", from a vpub or tpub.
+        tl = t.ok("derive", "tltc", TEST_VPUB, 0)[1]
+        assert tl.startswith("tltc1q6rz28mcfaxtmd6v789l9rrlrusdprr9p") and len(tl) == 44, tl
+        assert t.ok("validate", "tltc", tl)[1] == tl
+        assert t.err("validate", "tltc", reg) == -EINVAL
+        assert t.err("check", "tltc", LTC_ZPUB) == -EINVAL
         assert t.ok("derive", "ltc", LTC_ZPUB, 0)[1] == "ltc1qjmxnz78nmc8nq77wuxh25n2es7rzm5c2rkk4wh"
         # The same key written as xpub (BIP32 version) derives the same
         # BIP84 addresses; as Ltub for Litecoin too.
@@ -406,6 +413,27 @@ def test_mempool_then_confirmed_and_rbf():
             sim.send([(A, 1)])
             assert tool.err("scan", inst, nxt, b.hash, 10, 0) == -EAGAIN
             sim.mine()
+
+
+def test_large_mempool_learnt_over_scans():
+    """bitcoind: at most 2,000 new mempool transactions are fetched per
+    scan; until all are known the snapshot is incomplete (never reported as
+    complete), then it is."""
+    with Env() as (sim, tool):
+        tool.ok("watch", A)
+        tip = sim.tip()
+        for i in range(2300):
+            sim.send([(OTHER, 1000 + i)])
+        want = sim.send([(A, 31337)])
+        tool.new_logs()
+        assert tool.err("scan", "rpc", tip.height + 1, tip.hash, 10, 1) == -115
+        assert "partly read" in tool.new_logs()
+        h, t, nxt, tipn, _ = scan(tool, "rpc", tip.height + 1, tip.hash, mempool=1)
+        assert [(x[2], x[5]) for x in t] == [(want, "31337")] and nxt == tipn + 1
+        # Known transactions are not fetched again.
+        before = sim.requests
+        scan(tool, "rpc", tip.height + 1, tip.hash, mempool=1)
+        assert sim.requests - before == 3, sim.requests - before
 
 
 def test_mempool_failure_holds_back_the_head():
