@@ -21,6 +21,8 @@
  *       ok NEXT TIP CURSOR|-
  *   bench INST FROM COUNT           ok BLOCKS MICROSECONDS TRANSFERS
  *       (scans COUNT blocks one batch of one block at a time)
+ *   bufsize N                       ok N   (output buffer of derive,
+ *       validate, uri and hash; a short one answers "err -28 NEEDED")
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -39,6 +41,8 @@ static char **watched;
 static size_t nwatched;
 static uint64_t transfers;
 static int quiet;
+static size_t out_size = 2048;
+static size_t out_len;
 
 static int
 str_cmp(const void *a, const void *b)
@@ -172,7 +176,9 @@ cmd_bench(struct cg_plugin_instance *inst, uint64_t from, uint64_t count)
 static void
 answer(int rc, const char *text)
 {
-	if (rc < 0)
+	if (rc == -ENOSPC)
+		printf("err %d %zu\n", rc, out_len);
+	else if (rc < 0)
 		printf("err %d\n", rc);
 	else
 		printf("ok %s\n", text);
@@ -191,21 +197,29 @@ run(char **argv, int argc)
 		cmd_watch(argv, argc);
 		return;
 	}
+	if (strcmp(argv[0], "bufsize") == 0 && argc == 2) {
+		out_size = strtoul(argv[1], NULL, 10);
+		if (out_size > 2048)
+			out_size = 2048;
+		printf("ok %zu\n", out_size);
+		return;
+	}
 	if (argc < 2 || (inst = cg_plugins_find(plugins, argv[1],
 	    CG_PLUGIN_KIND_NETWORK)) == NULL) {
 		printf("err %d\n", -ENOENT);
 		return;
 	}
 	out[0] = '\0';
+	out_len = 0;
 	if (strcmp(argv[0], "derive") == 0 && argc == 4) {
 		answer(cg_plugin_derive_address(inst, argv[2],
-		    (uint32_t)strtoul(argv[3], NULL, 10), out, sizeof(out),
-		    NULL), out);
+		    (uint32_t)strtoul(argv[3], NULL, 10), out, out_size,
+		    &out_len), out);
 	} else if (strcmp(argv[0], "check") == 0 && argc == 3) {
 		answer(cg_plugin_check_xpub(inst, argv[2]), "");
 	} else if (strcmp(argv[0], "validate") == 0 && argc == 3) {
 		answer(cg_plugin_validate_address(inst, argv[2], out,
-		    sizeof(out), NULL), out);
+		    out_size, &out_len), out);
 	} else if (strcmp(argv[0], "uri") == 0 && argc >= 4) {
 		struct cg_uri_request req = { .struct_size = sizeof(req),
 		    .decimals = 8, .address = argv[2],
@@ -213,15 +227,15 @@ run(char **argv, int argc)
 		    .label = argc > 4 ? argv[4] : NULL,
 		    .message = argc > 5 ? argv[5] : NULL };
 
-		answer(cg_plugin_payment_uri(inst, &req, out, sizeof(out),
-		    NULL), out);
+		answer(cg_plugin_payment_uri(inst, &req, out, out_size,
+		    &out_len), out);
 	} else if (strcmp(argv[0], "tip") == 0) {
 		rc = cg_plugin_tip(inst, &h);
 		snprintf(out, sizeof(out), "%" PRIu64, h);
 		answer(rc, out);
 	} else if (strcmp(argv[0], "hash") == 0 && argc == 3) {
 		answer(cg_plugin_block_hash(inst, strtoull(argv[2], NULL, 10),
-		    out, sizeof(out), NULL), out);
+		    out, out_size, &out_len), out);
 	} else if (strcmp(argv[0], "scan") == 0 && argc == 6) {
 		rc = scan(inst, strtoull(argv[2], NULL, 10),
 		    strcmp(argv[3], "-") == 0 ? "" : argv[3],

@@ -219,6 +219,24 @@ def test_bip84_vectors():
         t.close()
 
 
+def test_output_buffers():
+    """The ABI's buffers: too small is -ENOSPC with the length needed
+    (without the NUL); exactly that length + 1 succeeds."""
+    with Env() as (sim, tool):
+        uri = "bitcoin:%s?amount=0.1" % A
+        for cmd, want in ((("derive", "btc", BIP84_ZPUB, 0), A),
+                          (("validate", "btc", A.upper()), A),
+                          (("uri", "btc", A, "10000000"), uri),
+                          (("hash", "btc", 0), sim.hash_at(0)),
+                          (("hash", "rpc", 0), sim.hash_at(0))):
+            for size in (0, 1, len(want)):
+                tool.ok("bufsize", size)
+                assert tool.cmd(*cmd)[1] == "err -28 %d" % len(want), (cmd, size)
+            tool.ok("bufsize", len(want) + 1)
+            assert tool.ok(*cmd)[1] == want, cmd
+        tool.ok("bufsize", 2048)
+
+
 def test_validation():
     t = Tool(instances())
     try:
