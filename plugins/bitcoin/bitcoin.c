@@ -26,8 +26,6 @@
 #include "common/bip32.h"
 #include "common/uri.h"
 
-#define CGB_XFER_MAX 64			/* watched outputs buffered per block */
-
 static const char *const chain_choices[] = { "bitcoin", "bitcoin-testnet",
     "bitcoin-regtest", "litecoin", "litecoin-testnet", NULL };
 static const char *const backend_choices[] = { "esplora", "bitcoind", NULL };
@@ -620,11 +618,12 @@ scan_block(struct cgb *b, const struct cg_scan_sink *sink, uint64_t height,
 	if ((rc = b->backend->block(b, hash, blk, collect_output, &c)) < 0)
 		goto out;
 	rc = -EPROTO;
-	if (strcmp(blk->hash, hash) != 0 || blk->height != height) {
+	if (strcmp(blk->hash, hash) != 0 || blk->height != height ||
+	    (height > 0 && blk->parent[0] == '\0')) {
 		cgb_log(b, CG_PLUGIN_LOG_ERROR, "backend reply refused: asked "
-		    "block %s at height %llu, got %s at %llu", hash,
-		    (unsigned long long)height, blk->hash,
-		    (unsigned long long)blk->height);
+		    "block %s at height %llu, got %s at %llu parent=\"%s\"",
+		    hash, (unsigned long long)height, blk->hash,
+		    (unsigned long long)blk->height, blk->parent);
 		goto out;
 	}
 	/* The chain changed under this batch: end it before this block. */

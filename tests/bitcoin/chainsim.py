@@ -24,9 +24,10 @@ numbers in coins with 8 decimals, errors as {"result":null,"error":
 
 Faults (hostile replies), applied to the next `count` requests whose path
 (Esplora) or "method(" followed by the parameters after the first (RPC:
-"getblock(2", "getblock(0"; "batch(" for a batch) contains `match`: "500", "truncate" (half the
-body), "garbage" (not JSON), "huge" (amounts beyond any supply), "exp"
-(amounts in exponent form), "wrongtype" (amounts as strings), "slow"
+"getblock(2", "getblock(0"; "batch(" for a batch) contains `match`:
+"500", "truncate" (half the body), "garbage" (not JSON), "huge" (amounts
+beyond any supply), "exp" (amounts in exponent form), "wrongtype"
+(amounts as strings), "noparent" (a header without its parent), "slow"
 (answers after `delay` seconds), "badhash" (a malformed block hash),
 "dropfield" (outputs without their value), "bloat" (17 MiB of
 whitespace: over the plugin's reply cap), "hexcut" and "hexflip" (a
@@ -622,6 +623,8 @@ def apply_fault(f, status, body):
         return status, re.sub(rb'"result":"([0-9a-f]+)[0-9a-f]{10}"', rb'"result":"\1"', body)
     if mode == "hexflip":
         return status, re.sub(rb'("result":"[0-9a-f]{400})([0-9a-f])', lambda m: m.group(1) + (b"0" if m.group(2) != b"0" else b"1"), body)
+    if mode == "noparent":
+        return status, re.sub(rb'"previousblockhash": ?"[0-9a-f]{64}", ?', b"", body)
     if mode == "bloat":
         return status, body[:1] + b" " * (17 << 20) + body[1:]
     if mode == "dropfield":

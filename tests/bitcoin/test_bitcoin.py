@@ -505,12 +505,15 @@ def test_hostile_replies():
         cases = [
             ("500", EIO), ("truncate", EPROTO), ("garbage", EPROTO),
             ("huge", EPROTO), ("exp", EPROTO), ("wrongtype", EPROTO),
-            ("badhash", EPROTO), ("dropfield", EPROTO), ("slow", ETIMEDOUT),
+            ("badhash", EPROTO), ("dropfield", EPROTO), ("noparent", EPROTO),
+            ("slow", ETIMEDOUT),
         ]
         for inst, match in (("btc", "/txs/0"), ("rpc", "getblock(")):
             for mode, want in cases:
                 if inst == "btc" and mode == "badhash":
                     match_ = "/block-height/"
+                elif inst == "btc" and mode == "noparent":
+                    match_ = "/block/"
                 else:
                     match_ = match
                 sim.fault(mode, match=match_, delay=2.5)
