@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include "runtime/metrics.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -74,9 +76,30 @@ dup_or_null(const char *s)
 	return (s != NULL && *s != '\0') ? strdup(s) : NULL;
 }
 
+/* cg_db_errors_total in /metrics: every error a statement or connection
+ * reports, expected ones (a duplicate key guarding a retry) included. */
+static struct cg_metric *db_errors;
+static pthread_once_t db_errors_once = PTHREAD_ONCE_INIT;
+
+static void
+db_errors_init(void)
+{
+	db_errors = cg_metrics_counter(NULL, "cg_db_errors_total",
+	    "Database errors (failed connects, queries, lost connections).",
+	    NULL);
+}
+
+static void
+count_error(void)
+{
+	pthread_once(&db_errors_once, db_errors_init);
+	cg_metric_inc(db_errors, NULL);
+}
+
 static void
 set_error(struct cg_db *db, unsigned int no, const char *msg)
 {
+	count_error();
 	db->h.healthy = !(no == CR_SERVER_GONE_ERROR || no == CR_SERVER_LOST ||
 	    no == CR_CONNECTION_ERROR || no == CR_CONN_HOST_ERROR ||
 	    no == ER_CONNECTION_KILLED || no == 2055);

@@ -203,6 +203,11 @@ def database_outage():
             check("database" in str(body), "/readyz says why: %r" % body)
             st, _, _ = d.http("GET", "/healthz")
             check.eq(st, 200, "/healthz still 200 with the database down")
+            _, _, metrics = d.http("GET", "/metrics")
+            errs = [l for l in metrics.splitlines()
+                    if l.startswith("cg_db_errors_total")]
+            check(errs and float(errs[0].split()[-1]) > 0,
+                  "/metrics counts database errors: %r" % errs)
             s = d.cgctl("status")
             s = s.get("result", s)
             check(s["database"]["state"] == "down", "status: database down")
