@@ -225,6 +225,32 @@ def database_outage():
         subprocess.run(["rm", "-rf", state])
 
 
+def test_key_guard():
+    """The seed's wallets use the public test mnemonic: outside development
+    the daemon must refuse to serve mainnet networks from them."""
+    db = cgtest.Database()
+    try:
+        with cgtest.Daemon(db, seed=True) as d:
+            d.config["daemon"]["development"] = False
+            d.config["daemon"]["test_clock"] = False
+            d.write_config()
+            r = d.run_cli("--seed", os.path.join(cgtest.SOURCE, "schema", "seed"))
+            check(r.returncode != 0 and "development" in r.stderr,
+                  "--seed refused outside development: %r" % r.stderr)
+            d.start(wait=False)
+            try:
+                rc = d.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                rc = None
+            check(rc == 1, "daemon refuses to start on a mainnet test key (rc %r)" % rc)
+            check("test" in d.log().lower() and "key" in d.log().lower(),
+                  "the refusal names the test key")
+            d.proc = None
+            d.logf.close()
+    finally:
+        db.drop()
+
+
 def main():
     db = cgtest.Database()
     try:
@@ -248,6 +274,7 @@ def main():
             check(any("STOPPING=1" in m for m in seen), "sd_notify STOPPING=1")
             check(not os.path.exists(d.control), "control socket removed on stop")
         database_outage()
+        test_key_guard()
     finally:
         db.drop()
     check.done()
