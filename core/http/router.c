@@ -1,4 +1,5 @@
 #include "http/router.h"
+#include "util/str.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -227,18 +228,6 @@ cg_router_get(const struct cg_router *r, size_t i)
 	return i < r->n ? &r->routes[i]->info : NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long
 cg_url_decode(const char *src, size_t srclen, char *dst, int plus_space)
 {
@@ -250,8 +239,8 @@ cg_url_decode(const char *src, size_t srclen, char *dst, int plus_space)
 		if (c == '%') {
 			if (srclen - i < 3)
 				return -1;
-			hi = hexval(src[i + 1]);
-			lo = hexval(src[i + 2]);
+			hi = cg_hex_digit(src[i + 1]);
+			lo = cg_hex_digit(src[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			c = (char)(hi << 4 | lo);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/amount.h"
+#include "common/hash.h"
 
 /* 2^256 - 1: the largest amount (78 digits). */
 static const char units_max[] = "1157920892373161954235709850086879078532699"
@@ -108,18 +109,6 @@ put_digits(const unsigned char *d, size_t nd, char *out, size_t outsz,
 	return put(buf, nd, out, outsz, needed);
 }
 
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 cgc_units_from_hex(const char *hex, char *out, size_t outsz, size_t *needed)
 {
@@ -135,10 +124,10 @@ cgc_units_from_hex(const char *hex, char *out, size_t outsz, size_t *needed)
 	if (hex[0] == '\0')
 		return -EINVAL;
 	for (i = 0; hex[i] != '\0'; i++)
-		if (hex_digit(hex[i]) < 0)
+		if (cgc_hex_value(hex[i]) < 0)
 			return -EINVAL;
 	for (; *hex != '\0'; hex++) {
-		x = hex_digit(*hex);
+		x = cgc_hex_value(*hex);
 		if (sig == 0 && x == 0)
 			continue;	/* leading zeros */
 		if (++sig > 64)

@@ -202,8 +202,8 @@ cgc_hex_encode(const uint8_t *data, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int
-hex_value(char c)
+int
+cgc_hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -224,11 +224,11 @@ cgc_hex_decode(const char *s, uint8_t *out, size_t outlen)
 		return -EINVAL;
 	/* Check every digit first so that out is untouched on error. */
 	for (i = 0; i < 2 * outlen; i++)
-		if (hex_value(s[i]) < 0)
+		if (cgc_hex_value(s[i]) < 0)
 			return -EINVAL;
 	for (i = 0; i < outlen; i++) {
-		hi = hex_value(s[2 * i]);
-		lo = hex_value(s[2 * i + 1]);
+		hi = cgc_hex_value(s[2 * i]);
+		lo = cgc_hex_value(s[2 * i + 1]);
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;

@@ -37,6 +37,8 @@ void cgc_hex_encode(const uint8_t *data, size_t len, char *out);
  * Decodes exactly outlen bytes from the hex string s (either case, no
  * prefix); -EINVAL unless s is exactly 2 * outlen hex digits.
  */
+/* The value of one hex digit (either case), or -1. */
+int cgc_hex_value(char c);
 int cgc_hex_decode(const char *s, uint8_t *out, size_t outlen);
 
 #endif
