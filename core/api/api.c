@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "api/internal.h"
+#include "api/resources.h"
 #include "api/validate.h"
 #include "config/config.h"
 #include "db/db.h"
@@ -664,6 +665,31 @@ ip_match(const char *ip, const char *entry)
 }
 
 int
+cg_api_ip_entry_valid(const char *s)
+{
+	unsigned char a[16];
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	int fam, max;
+	char *end;
+	long l;
+
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	cg_strlcpy(buf, s, sizeof(buf));
+	if (slash)
+		buf[slash - s] = '\0';
+	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, buf, a) != 1)
+		return 0;
+	if (!slash)
+		return 1;
+	max = fam == AF_INET ? 32 : 128;
+	l = strtol(slash + 1, &end, 10);
+	return !*end && end != slash + 1 && l >= 0 && l <= max;
+}
+
+int
 cg_api_ip_allowed(const char *ip, const char *list_json)
 {
 	json_t *l, *e;
@@ -986,7 +1012,7 @@ idem_claim(struct cg_api_call *call, struct cg_db *db)
 	if (cg_db_run(db, "INSERT INTO idempotency_keys (id, merchant_id, "
 	    "user_id, idem_key, http_method, request_path, request_hash, "
 	    "status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "'PROCESSING', ?, ?)", "sssssssst", call->idem_id, mid, uid,
+	    "'PROCESSING', ?, ?)", "ssssssstt", call->idem_id, mid, uid,
 	    call->idem_key, cg_http_req_method(call->req),
 	    cg_http_req_path(call->req), hash, now, now + IDEM_TTL_MS) == 1) {
 		call->idem_claimed = 1;
