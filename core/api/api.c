@@ -18,6 +18,7 @@
 #include "api/resources.h"
 #include "api/validate.h"
 #include "config/config.h"
+#include "control/control.h"
 #include "db/db.h"
 #include "http/server.h"
 #include "runtime/daemon.h"
@@ -1420,6 +1421,25 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	rate_prune(api);
 }
 
+/* cgctl api routes: every HTTP route the server registered (all modules),
+ * which the tests compare with docs/openapi.yaml. */
+static void
+cmd_api_routes(struct cg_control_call *ctl, json_t *args, void *ud)
+{
+	struct cg_api *api = ud;
+	json_t *a = json_array();
+
+	(void)args;
+	for (size_t i = 0; i < cg_http_route_count(api->d->http); i++) {
+		const struct cg_route_info *r = cg_http_route_get(api->d->http,
+		    i);
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "method",
+		    r->method, "pattern", r->pattern, "name", r->name));
+	}
+	cg_control_reply(ctl, json_pack("{s:o}", "routes", a));
+}
+
 /* ---- module -------------------------------------------------------------------------- */
 
 struct cg_api *
@@ -1439,7 +1459,9 @@ cg_api_start(struct cg_daemon *d)
 	tv.tv_usec = 0;
 	if (!api->flush_timer || event_add(api->flush_timer, &tv) != 0)
 		goto fail;
-	if (cg_api_register_routes(api) != 0)
+	if (cg_api_register_routes(api) != 0 ||
+	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
+	    0) != 0)
 		goto fail;
 	return api;
 fail:
