@@ -283,6 +283,8 @@ int cg_api_parse_time(const char *s, int64_t *ms);
 /* Whether ip is in the JSON allow-list (array of addresses and CIDRs;
  * NULL or [] admit everyone; an unreadable list admits no one). */
 int cg_api_ip_allowed(const char *ip, const char *list_json);
+/* Whether s is one allow-list entry: an IPv4/IPv6 address or CIDR. */
+int cg_api_ip_entry_valid(const char *s);
 
 /* ---- small helpers for handlers ------------------------------------------------ */
 

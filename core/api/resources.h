@@ -65,7 +65,5 @@ void cg_api_admin_users_patch(struct cg_api_call *call);
 void cg_api_admin_users_delete(struct cg_api_call *call);
 void cg_api_admin_audit_list(struct cg_api_call *call);
 
-/* api.c: an address or CIDR as the allow-list takes it. */
-int cg_api_ip_entry_valid(const char *s);
 
 #endif
