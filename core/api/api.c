@@ -239,6 +239,9 @@ problem_json(struct cg_api_call *call, int status, const char *detail)
 	return p;
 }
 
+static void vset_problem(struct cg_api_call *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 vset_problem(struct cg_api_call *call, int status, const char *fmt,
     va_list ap)

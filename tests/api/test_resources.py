@@ -652,11 +652,13 @@ def main():
             session_checks(d, db, tok)
             reset_checks(d, db)
             throttle_checks(d, db)
+            check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
         # a fresh daemon: the per-address table starts empty
         cfg["api"]["login_ip_max_failures"] = 8
         with cgtest.Daemon(db, extra=cfg, migrate=False) as d:
             d.start()
             ip_throttle_checks(d)
+            check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
     finally:
         db.drop()
     check.done()
