@@ -64,6 +64,7 @@ struct cg_api_call {
 	char idem_key[IDEM_KEY_MAX + 2];
 	int has_idem;
 	char ua[256];
+	char ip[46];		/* the client: peer, or X-Forwarded-For */
 	int64_t start_us;
 
 	/* rate limit headers */
@@ -151,7 +152,7 @@ cg_api_body(const struct cg_api_call *call, size_t *len)
 const char *
 cg_api_ip(const struct cg_api_call *call)
 {
-	return cg_http_req_peer(call->req);
+	return call->ip;
 }
 
 const char *cg_api_user_agent(const struct cg_api_call *call)
@@ -770,8 +771,7 @@ auth_api_key(struct cg_api_call *call, struct cg_db *db,
 		else if (col_i64(st, 5, 0) != 1)
 			snprintf(why, sizeof(why), "The merchant account is "
 			    "suspended.");
-		else if (!cg_api_ip_allowed(cg_http_req_peer(call->req),
-		    cg_stmt_str(st, 8)))
+		else if (!cg_api_ip_allowed(call->ip, cg_stmt_str(st, 8)))
 			snprintf(why, sizeof(why), "This client address is "
 			    "not in the merchant's IP allow-list.");
 		else {
@@ -1161,6 +1161,53 @@ copy_header(struct cg_http_req *req, const char *name, char *out,
 		cg_strlcpy(out, v, size);
 }
 
+static int
+in_list(const char *ip, const char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ip_match(ip, list[i]))
+			return 1;
+	return 0;
+}
+
+/* The client's address: the peer, unless the peer is one of
+ * http.trusted_proxies; then the right-most X-Forwarded-For entry that is
+ * not a trusted proxy (entries left of it are the client's to forge). */
+static void
+client_ip(struct cg_api_call *call)
+{
+	const struct cg_config *c = call->api->d->cfg;
+	const char *xff;
+	char buf[1024], *e;
+	unsigned char a[16];
+
+	cg_strlcpy(call->ip, cg_http_req_peer(call->req), sizeof(call->ip));
+	if (!c->http.trusted_proxy_count || !in_list(call->ip,
+	    c->http.trusted_proxies, c->http.trusted_proxy_count))
+		return;
+	xff = cg_http_req_header(call->req, "X-Forwarded-For");
+	if (!xff || strlen(xff) >= sizeof(buf))
+		return;
+	cg_strlcpy(buf, xff, sizeof(buf));
+	for (;;) {
+		char *comma = strrchr(buf, ',');
+
+		e = comma ? comma + 1 : buf;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		for (char *t = e + strlen(e); t > e && (t[-1] == ' ' ||
+		    t[-1] == '\t'); t--)
+			t[-1] = '\0';
+		if (inet_pton(strchr(e, ':') ? AF_INET6 : AF_INET, e, a) != 1)
+			return;
+		cg_strlcpy(call->ip, e, sizeof(call->ip));
+		if (!comma || !in_list(e, c->http.trusted_proxies,
+		    c->http.trusted_proxy_count))
+			return;
+		*comma = '\0';	/* a trusted hop: look further left */
+	}
+}
+
 static void
 on_request(struct cg_http_req *req, void *ud)
 {
@@ -1182,6 +1229,7 @@ on_request(struct cg_http_req *req, void *ud)
 	copy_header(req, "Idempotency-Key", call->idem_key,
 	    sizeof(call->idem_key), &call->has_idem);
 	copy_header(req, "User-Agent", call->ua, sizeof(call->ua), NULL);
+	client_ip(call);
 	/* Kept to printable ASCII: the audit column is text. */
 	for (char *p = call->ua; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
@@ -1308,7 +1356,7 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	if (k) {
 		k->count++;
 		k->last_ms = cg_now_ms();
-		cg_strlcpy(k->ip, cg_http_req_peer(call->req), sizeof(k->ip));
+		cg_strlcpy(k->ip, call->ip, sizeof(k->ip));
 	}
 }
 

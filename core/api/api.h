@@ -33,6 +33,33 @@
  * Threads: functions marked "loop" run on the loop thread only; "worker"
  * from the work function of cg_api_sql/cg_api_hash; "any" from both while
  * the call is alive (it lives until the answer is sent).
+ *
+ * Other modules register their routes from their own start function, after
+ * cg_api_start (daemon.c starts the API first): cg_api_route(d->api, …).
+ * A handler in outline:
+ *
+ *	static int create_tx(struct cg_db *db, void *arg) {
+ *		struct cg_api_call *call = arg;
+ *		… INSERT … WHERE merchant_id = ? (cg_api_merchant_id(call)) …
+ *		cg_api_audit(db, call, mid, "CREATE", "invoice", id, NULL, j);
+ *		cg_api_set_json(call, 201, j);
+ *		return cg_api_idem_save(db, call, "invoice", id);
+ *	}
+ *	static void create_sql(struct cg_api_call *call, struct cg_db *db) {
+ *		if (cg_db_tx(db, create_tx, call) != 0)
+ *			cg_api_set_db_error(call, db);
+ *	}
+ *	static void create(struct cg_api_call *call) {	// loop
+ *		struct cg_vld v;
+ *		if (cg_api_parse_body(call, &v, false) != 0) {
+ *			cg_api_finish(call); return;	// 400 was set
+ *		}
+ *		… cg_vld_* …; if (cg_vld_end(&v) != 0) → cg_api_set_vld_errors,
+ *		cg_vld_free, cg_api_finish; else keep the values in a state
+ *		(cg_api_set_state) and cg_api_sql(call, create_sql, NULL);
+ *	}
+ *	cg_api_route(d->api, "POST", "/api/v1/invoices", "invoices.create",
+ *	    create, CG_API_MERCHANT | CG_API_IDEMPOTENT);
  */
 #ifndef CG_API_API_H
 #define CG_API_API_H

@@ -120,6 +120,32 @@ def usage_checks(d, db, mid, kid, slow_mid):
           "last used time and address recorded")
 
 
+def proxy_checks(d, db):
+    """Behind a trusted proxy the client is the right-most untrusted
+    X-Forwarded-For entry; elsewhere the header is ignored."""
+    _, mid = apitest.make_merchant(db, name="Proxied")
+    tok, _ = apitest.make_key(db, mid)
+    db.sql("UPDATE merchant_settings SET ip_whitelist = '[\"10.9.9.0/24\"]' "
+           "WHERE merchant_id = '%s'" % mid)
+    xff = {"X-Forwarded-For": "10.9.9.9"}
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, xff))
+    check.eq(s, 403, "X-Forwarded-For ignored without trusted proxies")
+    d.stop()
+    d.config["http"]["trusted_proxies"] = ["127.0.0.1"]
+    d.write_config()
+    d.start()
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, xff))
+    check.eq(s, 200, "client address taken from a trusted proxy")
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, {
+        "X-Forwarded-For": "10.9.9.9, 127.0.0.1"}))
+    check.eq(s, 200, "trusted hops skipped")
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, {
+        "X-Forwarded-For": "10.9.9.9, 8.8.8.8"}))
+    check.eq(s, 403, "a forged left entry does not help")
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    check.eq(s, 403, "the proxy itself is not the client")
+
+
 def outage_checks(d, db, tok):
     """The database goes away (renamed): the API answers 503 at once."""
     d.stop()
@@ -139,6 +165,7 @@ def main():
             mid, tok, kid = auth_checks(d, db)
             slow = rate_checks(d, db)
             usage_checks(d, db, mid, kid, slow)
+            proxy_checks(d, db)
             outage_checks(d, db, tok)
             check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
     finally:

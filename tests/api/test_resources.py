@@ -234,6 +234,29 @@ def key_checks(d, db, tok):
                      headers=bearer(tok, {"Idempotency-Key": "bad key"}))
     check.eq(s, 400, "Idempotency-Key with a space refused")
 
+    # a 429 is not stored: the retry runs
+    uid, mid = apitest.make_merchant(db, email="slow@example.com", rate=1,
+                                     burst=1)
+    db.sql("UPDATE users SET password_hash = (SELECT password_hash FROM "
+           "users WHERE id = 'cseedusermerchant00000000') WHERE id = '%s'"
+           % uid)
+    stok, _ = login(d, ("slow@example.com", MERCHANT[1]))
+    hdr3 = bearer(stok, {"Idempotency-Key": "k-429"})
+    s, _, _ = d.http("GET", "/api/v1/auth/sessions", headers=bearer(stok))
+    check.eq(s, 200, "the only token of the bucket")
+    s, _, _ = d.http("POST", "/api/v1/merchant/api-keys", {"name": "late"},
+                     headers=hdr3)
+    check.eq(s, 429, "rate limited POST")
+    check.eq(db.scalar("SELECT COUNT(*) FROM idempotency_keys WHERE "
+                       "idem_key = 'k-429'"), "0", "429 not stored")
+    db.sql("UPDATE merchants SET rate_limit_per_minute = 6000, "
+           "rate_limit_burst = 100 WHERE id = '%s'" % mid)
+    time.sleep(0.1)   # the bucket keeps its level; 6000/min refills fast
+    s, h, _ = d.http("POST", "/api/v1/merchant/api-keys", {"name": "late"},
+                     headers=hdr3)
+    check.eq((s, h.get("idempotent-replayed")), (201, None),
+             "the retry after a 429 runs")
+
     # revoke (rotation = create + revoke)
     s, _, b = d.http("DELETE", "/api/v1/merchant/api-keys/" + kid,
                      headers=bearer(tok))
