@@ -40,6 +40,8 @@
 #define USER_RATE_BURST 100
 #define RL_IDLE_MS (3600LL * 1000)
 #define HASH_BUCKETS 1024
+#define PRUNE_EVERY_MS (60LL * 1000)
+#define SESSION_KEEP_MS (7LL * 24 * 3600 * 1000)
 
 struct api_route {
 	struct cg_api *api;
@@ -1461,6 +1463,28 @@ cg_api_flush_usage(struct cg_api *api)
 	}
 }
 
+/* Retention: idempotency records past their 24 h, sessions a week after
+ * they ended. Bounded batches; several daemons doing it is harmless. */
+static void
+prune_work(void *arg, void *thread_ctx)
+{
+	struct cg_db *db = cg_sqlpool_db(thread_ctx);
+	int64_t now = cg_now_ms(), a, b;
+
+	(void)arg;
+	if (!db)
+		return;
+	a = cg_db_run(db, "DELETE FROM idempotency_keys WHERE expires_at <= ? "
+	    "LIMIT 1000", "t", now);
+	b = cg_db_run(db, "DELETE FROM user_sessions WHERE expires_at <= ? "
+	    "LIMIT 1000", "t", now - SESSION_KEEP_MS);
+	if (a < 0 || b < 0)
+		cg_warn("api", "pruning failed: %s", cg_db_error(db));
+	else if (a + b > 0)
+		cg_info("api", "pruned idempotency_records=%lld sessions=%lld",
+		    (long long)a, (long long)b);
+}
+
 static void
 on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -1470,6 +1494,10 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	cg_api_flush_usage(api);
 	rate_prune(api);
+	if (cg_mono_ms() - api->pruned_ms >= PRUNE_EVERY_MS &&
+	    cg_dbmon_ready(api->d->dbmon) && cg_pool_post(api->d->api_pool,
+	    prune_work, NULL, NULL) == 0)
+		api->pruned_ms = cg_mono_ms();
 }
 
 /* cgctl api routes: every HTTP route the server registered (all modules),

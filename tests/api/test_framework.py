@@ -120,6 +120,32 @@ def usage_checks(d, db, mid, kid, slow_mid):
           "last used time and address recorded")
 
 
+def prune_checks(d, db, mid):
+    """Expired idempotency records and long-ended sessions are deleted by
+    the daemon (first run at the first timer tick)."""
+    iid, sid = apitest.new_id(), apitest.new_id()
+    uid = db.scalar("SELECT user_id FROM merchants WHERE id = '%s'" % mid)
+    db.sql("INSERT INTO idempotency_keys (id, merchant_id, idem_key, "
+           "http_method, request_path, request_hash, expires_at) VALUES "
+           "('%s', '%s', 'old', 'POST', '/x', REPEAT('a', 64), "
+           "'2020-01-01');"
+           "INSERT INTO user_sessions (id, user_id, session_token_hash, "
+           "expires_at) VALUES ('%s', '%s', REPEAT('b', 64), '2020-01-01')"
+           % (iid, mid, sid, uid))
+    d.stop()
+    d.start()
+    deadline = time.monotonic() + 8
+    left = None
+    while time.monotonic() < deadline:
+        left = db.scalar("SELECT (SELECT COUNT(*) FROM idempotency_keys "
+                         "WHERE id = '%s') + (SELECT COUNT(*) FROM "
+                         "user_sessions WHERE id = '%s')" % (iid, sid))
+        if left == "0":
+            break
+        time.sleep(0.3)
+    check.eq(left, "0", "expired idempotency record and old session pruned")
+
+
 def proxy_checks(d, db):
     """Behind a trusted proxy the client is the right-most untrusted
     X-Forwarded-For entry; elsewhere the header is ignored."""
@@ -165,6 +191,7 @@ def main():
             mid, tok, kid = auth_checks(d, db)
             slow = rate_checks(d, db)
             usage_checks(d, db, mid, kid, slow)
+            prune_checks(d, db, mid)
             proxy_checks(d, db)
             outage_checks(d, db, tok)
             check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
