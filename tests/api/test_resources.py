@@ -234,6 +234,27 @@ def key_checks(d, db, tok):
                      headers=bearer(tok, {"Idempotency-Key": "bad key"}))
     check.eq(s, 400, "Idempotency-Key with a space refused")
 
+    # concurrent duplicates: one key, the others 409 or the replay
+    got = []
+
+    def post():
+        got.append(d.http("POST", "/api/v1/merchant/api-keys",
+                          {"name": "race"},
+                          headers=bearer(tok, {"Idempotency-Key": "race-1"})))
+
+    ts = [threading.Thread(target=post) for _ in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    codes = sorted(g[0] for g in got)
+    check(all(c in (201, 409) for c in codes) and 201 in codes,
+          "concurrent duplicates answer 201 or 409: %r" % codes)
+    check(len({g[2].get("id") for g in got if g[0] == 201}) == 1,
+          "every 201 names the same key")
+    check.eq(db.scalar("SELECT COUNT(*) FROM api_keys WHERE name = 'race'"),
+             "1", "one key for six concurrent requests")
+
     # a 429 is not stored: the retry runs
     uid, mid = apitest.make_merchant(db, email="slow@example.com", rate=1,
                                      burst=1)
