@@ -1248,6 +1248,11 @@ on_request(struct cg_http_req *req, void *ud)
 		cg_api_reply_problem(call, 503, "The database is unavailable.");
 		return;
 	}
+	/* Public and no credentials: nothing to look up first. */
+	if ((r->flags & CG_API_PUBLIC) && !call->has_authz) {
+		r->fn(call);
+		return;
+	}
 	(void)cg_http_post(req, api->d->api_pool, prelude_work, prelude_done,
 	    call);
 }
