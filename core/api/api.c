@@ -46,6 +46,7 @@
 struct api_route {
 	struct cg_api *api;
 	cg_api_handler fn;
+	cg_api_sql_fn sql_fn;	/* route_sql: runs in the auth task */
 	unsigned flags;
 	char *pattern;
 	struct api_route *next;
@@ -97,7 +98,7 @@ struct cg_api_call {
 	void (*state_free)(void *);
 };
 
-/* ---- small hash table keyed by strings ------------------------------------- */
+/* ---- small hash table keyed by strings ----------------------------------- */
 
 static uint32_t
 hash_str(const char *s)
@@ -109,7 +110,7 @@ hash_str(const char *s)
 	return h;
 }
 
-/* ---- call accessors ------------------------------------------------------------ */
+/* ---- call accessors ------------------------------------------------------ */
 
 const struct cg_api_auth *
 cg_api_auth(const struct cg_api_call *call)
@@ -208,7 +209,7 @@ call_free(void *p)
 	free(call);
 }
 
-/* ---- answers ------------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------- */
 
 static void
 set_answer(struct cg_api_call *call, int status, json_t *body, int problem)
@@ -360,7 +361,7 @@ headers_json(const struct cg_api_call *call)
 	return o;
 }
 
-/* ---- usage statistics and key use (loop only) ------------------------------------ */
+/* ---- usage statistics and key use (loop only) ---------------------------- */
 
 static void usage_record(struct cg_api_call *call, int status, int64_t ms);
 
@@ -476,7 +477,7 @@ cg_api_reply_problem(struct cg_api_call *call, int status, const char *fmt,
 	cg_api_finish(call);
 }
 
-/* ---- posted work ------------------------------------------------------------------- */
+/* ---- posted work --------------------------------------------------------- */
 
 static void
 sql_work(void *arg, void *thread_ctx)
@@ -545,7 +546,7 @@ cg_api_hash(struct cg_api_call *call, cg_api_hash_fn work,
 	    work_done, call);
 }
 
-/* ---- rate limits (token buckets; workers, under a mutex) ------------------------ */
+/* ---- rate limits (token buckets; workers, under a mutex) ----------------- */
 
 struct bucket {
 	char id[CG_ID_SIZE];
@@ -629,7 +630,7 @@ rate_prune(struct cg_api *api)
 	pthread_mutex_unlock(&api->rl_lock);
 }
 
-/* ---- IP allow-list --------------------------------------------------------------- */
+/* ---- IP allow-list ------------------------------------------------------- */
 
 /* Whether ip matches one entry "addr" or "addr/len" (IPv4 or IPv6). */
 static int
@@ -719,7 +720,7 @@ cg_api_ip_allowed(const char *ip, const char *list_json)
 	return ok;
 }
 
-/* ---- authentication (worker) ----------------------------------------------------- */
+/* ---- authentication (worker) --------------------------------------------- */
 
 static int64_t
 col_ms(struct cg_stmt *st, unsigned c)
@@ -794,7 +795,7 @@ auth_api_key(struct cg_api_call *call, struct cg_db *db,
 		return -1;
 	}
 	if (!ok) {
-		/* The IP allow-list refuses with 403: the key itself is good. */
+		/* The allow-list refuses with 403: the key is good. */
 		cg_api_set_problem(call, strstr(why, "allow-list") ? 403 : 401,
 		    "%s", why);
 		return -1;
@@ -932,7 +933,7 @@ access_ok(const struct cg_api_call *call, unsigned f)
 	    a->merchant_id[0];
 }
 
-/* ---- idempotency (worker) --------------------------------------------------------- */
+/* ---- idempotency (worker) ------------------------------------------------ */
 
 static int
 idem_key_ok(const char *k)
@@ -1100,7 +1101,7 @@ cg_api_idem_save(struct cg_db *db, struct cg_api_call *call,
 	return 0;
 }
 
-/* ---- dispatch ------------------------------------------------------------------- */
+/* ---- dispatch ------------------------------------------------------------ */
 
 static void
 prelude_work(void *arg, void *thread_ctx)
@@ -1130,6 +1131,9 @@ prelude_work(void *arg, void *thread_ctx)
 	if (call->has_idem && (call->route->flags & CG_API_IDEMPOTENT) &&
 	    call->auth.kind != CG_AUTH_NONE)
 		idem_claim(call, db);
+	/* One hop for the routes that are only SQL. */
+	if (call->route->sql_fn && !call->status && !call->replay)
+		call->route->sql_fn(call, db);
 }
 
 static void
@@ -1141,7 +1145,7 @@ prelude_done(void *arg)
 		work_done(call);
 		return;
 	}
-	if (call->status || call->replay) {
+	if (call->status || call->replay || call->route->sql_fn) {
 		cg_api_finish(call);
 		return;
 	}
@@ -1242,14 +1246,14 @@ on_request(struct cg_http_req *req, void *ud)
 		return;
 	}
 	if (call->has_idem < 0)
-		call->idem_key[IDEM_KEY_MAX] = 'x';	/* refused as too long */
+		call->idem_key[IDEM_KEY_MAX] = 'x';	/* too long */
 	if (!cg_dbmon_ready(api->d->dbmon)) {
 		cg_api_add_header(call, "Retry-After", "5");
 		cg_api_reply_problem(call, 503, "The database is unavailable.");
 		return;
 	}
 	/* Public and no credentials: nothing to look up first. */
-	if ((r->flags & CG_API_PUBLIC) && !call->has_authz) {
+	if ((r->flags & CG_API_PUBLIC) && !call->has_authz && r->fn) {
 		r->fn(call);
 		return;
 	}
@@ -1257,9 +1261,10 @@ on_request(struct cg_http_req *req, void *ud)
 	    call);
 }
 
-int
-cg_api_route(struct cg_api *api, const char *method, const char *pattern,
-    const char *name, cg_api_handler fn, unsigned flags)
+static int
+add_route(struct cg_api *api, const char *method, const char *pattern,
+    const char *name, cg_api_handler fn, cg_api_sql_fn sql_fn,
+    unsigned flags)
 {
 	struct api_route *r = calloc(1, sizeof(*r));
 	int rc;
@@ -1270,6 +1275,7 @@ cg_api_route(struct cg_api *api, const char *method, const char *pattern,
 	}
 	r->api = api;
 	r->fn = fn;
+	r->sql_fn = sql_fn;
 	r->flags = flags;
 	rc = cg_http_route(api->d->http, method, pattern, name, on_request, r);
 	if (rc != 0) {
@@ -1284,11 +1290,25 @@ cg_api_route(struct cg_api *api, const char *method, const char *pattern,
 	return 0;
 }
 
-/* ---- usage statistics --------------------------------------------------------------- */
+int
+cg_api_route(struct cg_api *api, const char *method, const char *pattern,
+    const char *name, cg_api_handler fn, unsigned flags)
+{
+	return add_route(api, method, pattern, name, fn, NULL, flags);
+}
+
+int
+cg_api_route_sql(struct cg_api *api, const char *method, const char *pattern,
+    const char *name, cg_api_sql_fn work, unsigned flags)
+{
+	return add_route(api, method, pattern, name, NULL, work, flags);
+}
+
+/* ---- usage statistics ---------------------------------------------------- */
 
 struct usage {
 	char merchant_id[CG_ID_SIZE];
-	const char *endpoint;	/* the route's pattern (lives with the api) */
+	const char *endpoint;	/* the route pattern (lives with api) */
 	const char *method;	/* static */
 	int64_t hour_ms;
 	uint64_t requests, errors, client_errors, server_errors, limited;
@@ -1524,7 +1544,7 @@ cmd_api_routes(struct cg_control_call *ctl, json_t *args, void *ud)
 	cg_control_reply(ctl, json_pack("{s:o}", "routes", a));
 }
 
-/* ---- module -------------------------------------------------------------------------- */
+/* ---- module -------------------------------------------------------------- */
 
 struct cg_api *
 cg_api_start(struct cg_daemon *d)

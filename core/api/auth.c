@@ -41,7 +41,7 @@ cfg_of(struct cg_api *api)
 	return api->d->cfg;
 }
 
-/* ---- passwords (hash workers) ------------------------------------------------ */
+/* ---- passwords (hash workers) -------------------------------------------- */
 
 int
 cg_api_password_hash(struct cg_api *api, const char *password, char *out,
@@ -89,7 +89,7 @@ password_verify(struct cg_api *api, const char *phc, const char *password)
 	return argon2id_verify(phc, password, strlen(password)) == ARGON2_OK;
 }
 
-/* ---- failed logins per client address (loop only) ----------------------------- */
+/* ---- failed logins per client address (loop only) ------------------------ */
 
 struct login_fail {
 	char ip[46];
@@ -142,7 +142,7 @@ ip_entry(struct cg_api *api, const char *ip, int add)
 	return f;
 }
 
-/* ---- login ------------------------------------------------------------------------- */
+/* ---- login --------------------------------------------------------------- */
 
 struct login {
 	char email[256];
@@ -405,7 +405,7 @@ cg_api_login(struct cg_api_call *call)
 	cg_api_sql(call, login_lookup_sql, login_after_lookup);
 }
 
-/* ---- logout and sessions ------------------------------------------------------------ */
+/* ---- logout and sessions ------------------------------------------------- */
 
 static int
 session_end_tx(struct cg_db *db, void *arg)
@@ -471,8 +471,8 @@ cg_api_sessions_revoke(struct cg_api_call *call)
 	cg_api_sql(call, session_end_sql, NULL);
 }
 
-static void
-sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	const struct cg_api_auth *a = cg_api_auth(call);
 	struct cg_api_page pg;
@@ -517,13 +517,8 @@ sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
 	cg_api_set_json(call, 200, cg_api_page_result(&pg));
 }
 
-void
-cg_api_sessions_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, sessions_list_sql, NULL);
-}
 
-/* ---- mail ------------------------------------------------------------------------------ */
+/* ---- mail ---------------------------------------------------------------- */
 
 struct mail {
 	char *url, *from, *user, *pass, *to, *text;
@@ -640,7 +635,7 @@ cg_api_mail(struct cg_api *api, const char *to, const char *subject,
 	}
 }
 
-/* ---- single-use tokens: e-mail verification and password reset ------------------ */
+/* ---- single-use tokens: e-mail verification and password reset ----------- */
 
 struct onetime {
 	char token[CG_TOKEN_MAX_LEN + 1];

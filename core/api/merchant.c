@@ -169,7 +169,7 @@ cg_api_patch_changes(struct cg_api_call *call)
 	return s ? s->changes : NULL;
 }
 
-/* ---- merchant ---------------------------------------------------------------- */
+/* ---- merchant ------------------------------------------------------------ */
 
 json_t *
 cg_api_merchant_load(struct cg_api_call *call, struct cg_db *db,
@@ -203,8 +203,8 @@ cg_api_merchant_load(struct cg_api_call *call, struct cg_db *db,
 	return o;
 }
 
-static void
-merchant_get_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_merchant_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dberr;
 	json_t *m = cg_api_merchant_load(call, db, cg_api_merchant_id(call), 0,
@@ -216,11 +216,6 @@ merchant_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_not_found(call, "merchant");
 }
 
-void
-cg_api_merchant_get(struct cg_api_call *call)
-{
-	cg_api_sql(call, merchant_get_sql, NULL);
-}
 
 /* The transaction of a merchant PATCH (own or by an admin): lock, change,
  * audit, answer. */
@@ -287,7 +282,7 @@ cg_api_merchant_patch(struct cg_api_call *call)
 	cg_api_sql(call, merchant_patch_sql, NULL);
 }
 
-/* ---- settings ------------------------------------------------------------------ */
+/* ---- settings ------------------------------------------------------------ */
 
 static json_t *
 settings_load(struct cg_api_call *call, struct cg_db *db, int lock,
@@ -333,8 +328,8 @@ settings_ensure(struct cg_api_call *call, struct cg_db *db)
 	    id, cg_api_merchant_id(call), now, now) < 0 ? -1 : 0;
 }
 
-static void
-settings_get_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_settings_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dberr;
 	json_t *s;
@@ -352,11 +347,6 @@ settings_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_not_found(call, "settings");
 }
 
-void
-cg_api_settings_get(struct cg_api_call *call)
-{
-	cg_api_sql(call, settings_get_sql, NULL);
-}
 
 static int
 settings_patch_tx(struct cg_db *db, void *arg)
@@ -457,7 +447,7 @@ cg_api_settings_patch(struct cg_api_call *call)
 	cg_api_sql(call, settings_patch_sql, NULL);
 }
 
-/* ---- API keys ---------------------------------------------------------------- */
+/* ---- API keys ------------------------------------------------------------ */
 
 struct key_new {
 	char name[401];
@@ -554,8 +544,8 @@ cg_api_keys_create(struct cg_api_call *call)
 	cg_api_sql(call, key_create_sql, NULL);
 }
 
-static void
-keys_list_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_keys_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	struct cg_api_page pg;
 	char cols[512], sql[1200];
@@ -591,11 +581,6 @@ keys_list_sql(struct cg_api_call *call, struct cg_db *db)
 	cg_api_set_json(call, 200, cg_api_page_result(&pg));
 }
 
-void
-cg_api_keys_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, keys_list_sql, NULL);
-}
 
 static int
 key_load(struct cg_db *db, const char *mid, const char *id, json_t **out)
@@ -679,7 +664,7 @@ cg_api_keys_revoke(struct cg_api_call *call)
 	cg_api_sql(call, key_revoke_sql, NULL);
 }
 
-/* ---- usage ---------------------------------------------------------------------- */
+/* ---- usage --------------------------------------------------------------- */
 
 struct usage_q {
 	int daily;
