@@ -34,6 +34,7 @@
 #define LOGIN_FAIL_MAX_ENTRIES 10000
 #define TOKEN_KIND_VERIFY "cgv"
 #define TOKEN_KIND_RESET "cgr"
+#define RESET_RESEND_MS (60LL * 1000)
 
 static const struct cg_config *
 cfg_of(struct cg_api *api)
@@ -832,9 +833,13 @@ reset_request_sql(struct cg_api_call *call, struct cg_db *db)
 	    cfg_of(cg_api_of(call))->api.reset_token_ttl_s * 1000;
 	int64_t n;
 
+	/* At most one message a minute per user: the endpoint is public and
+	 * must not become a way to flood a mailbox. */
 	n = cg_db_run(db, "UPDATE users SET password_reset_token_hash = ?, "
 	    "password_reset_expires_at = ? WHERE email_live = ? AND "
-	    "is_active = 1", "sts", o->info.hash, exp, o->email);
+	    "is_active = 1 AND (password_reset_expires_at IS NULL OR "
+	    "password_reset_expires_at < ?)", "stst", o->info.hash, exp,
+	    o->email, exp - RESET_RESEND_MS);
 	if (n < 0) {
 		cg_api_set_db_error(call, db);
 		return;
