@@ -526,14 +526,26 @@ work_done(void *arg)
 	cg_api_finish(call);
 }
 
+/* A full or stopping pool answers 503 through cg_api_finish, so a claimed
+ * idempotency record is released and the request counted. */
+static void
+post_or_busy(struct cg_api_call *call, struct cg_pool *pool, cg_work_fn fn)
+{
+	int rc = cg_pool_post(pool, fn, work_done, call);
+
+	if (rc == 0)
+		return;
+	cg_api_add_header(call, "Retry-After", "1");
+	cg_api_reply_problem(call, 503, rc == -EAGAIN ? "The server is busy; "
+	    "retry shortly." : "The server is shutting down.");
+}
+
 void
 cg_api_sql(struct cg_api_call *call, cg_api_sql_fn work, cg_api_then_fn then)
 {
 	call->sql_work = work;
 	call->then = then;
-	/* On failure cg_http_post has answered 503 and freed the call. */
-	(void)cg_http_post(call->req, call->api->d->api_pool, sql_work,
-	    work_done, call);
+	post_or_busy(call, call->api->d->api_pool, sql_work);
 }
 
 void
@@ -542,8 +554,7 @@ cg_api_hash(struct cg_api_call *call, cg_api_hash_fn work,
 {
 	call->hash_work = work;
 	call->then = then;
-	(void)cg_http_post(call->req, call->api->d->hash_pool, hash_work,
-	    work_done, call);
+	post_or_busy(call, call->api->d->hash_pool, hash_work);
 }
 
 /* ---- rate limits (token buckets; workers, under a mutex) ----------------- */
@@ -1257,8 +1268,12 @@ on_request(struct cg_http_req *req, void *ud)
 		r->fn(call);
 		return;
 	}
-	(void)cg_http_post(req, api->d->api_pool, prelude_work, prelude_done,
-	    call);
+	if (cg_pool_post(api->d->api_pool, prelude_work, prelude_done,
+	    call) != 0) {
+		cg_api_add_header(call, "Retry-After", "1");
+		cg_api_reply_problem(call, 503, "The server is busy; retry "
+		    "shortly.");
+	}
 }
 
 static int
