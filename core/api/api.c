@@ -40,6 +40,7 @@
 #define USER_RATE_BURST 100
 #define RL_IDLE_MS (3600LL * 1000)
 #define HASH_BUCKETS 1024
+#define USAGE_BUCKETS CG_API_USAGE_BUCKETS
 #define PRUNE_EVERY_MS (60LL * 1000)
 #define SESSION_KEEP_MS (7LL * 24 * 3600 * 1000)
 
@@ -1328,7 +1329,8 @@ struct usage {
 	int64_t hour_ms;
 	uint64_t requests, errors, client_errors, server_errors, limited;
 	uint64_t total_ms, max_ms;
-	struct usage *next;
+	struct usage *next;	/* the batch */
+	struct usage *hnext;	/* the index chain */
 };
 
 struct key_use {
@@ -1338,6 +1340,7 @@ struct key_use {
 	int64_t last_ms;
 	char ip[46];
 	struct key_use *next;
+	struct key_use *hnext;
 };
 
 struct usage_batch {
@@ -1355,9 +1358,15 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	struct usage *u;
 	struct key_use *k;
 	const char *kid;
+	uint32_t kh;
 
 	if (a->merchant_id[0]) {
-		for (u = api->usage; u; u = u->next)
+		/* Indexed: one batch may hold many merchants and routes. */
+		uint32_t h = (hash_str(a->merchant_id) ^ hash_str(method) ^
+		    (uint32_t)(uintptr_t)call->route ^ (uint32_t)(hour /
+		    3600000)) % USAGE_BUCKETS;
+
+		for (u = api->usage_idx[h]; u; u = u->hnext)
 			if (u->hour_ms == hour && u->endpoint ==
 			    call->route->pattern && strcmp(u->method, method)
 			    == 0 && strcmp(u->merchant_id, a->merchant_id) == 0)
@@ -1370,6 +1379,8 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 			u->hour_ms = hour;
 			u->next = api->usage;
 			api->usage = u;
+			u->hnext = api->usage_idx[h];
+			api->usage_idx[h] = u;
 		}
 		if (u) {
 			u->requests++;
@@ -1386,7 +1397,8 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	    a->kind == CG_AUTH_SESSION ? a->session_id : NULL;
 	if (!kid || status == 401)
 		return;
-	for (k = api->keys; k; k = k->next)
+	kh = hash_str(kid) % USAGE_BUCKETS;
+	for (k = api->keys_idx[kh]; k; k = k->hnext)
 		if (strcmp(k->id, kid) == 0)
 			break;
 	if (!k && (k = calloc(1, sizeof(*k))) != NULL) {
@@ -1394,6 +1406,8 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 		k->session = a->kind == CG_AUTH_SESSION;
 		k->next = api->keys;
 		api->keys = k;
+		k->hnext = api->keys_idx[kh];
+		api->keys_idx[kh] = k;
 	}
 	if (k) {
 		k->count++;
@@ -1497,6 +1511,8 @@ cg_api_flush_usage(struct cg_api *api)
 	b->keys = api->keys;
 	api->usage = NULL;
 	api->keys = NULL;
+	memset(api->usage_idx, 0, sizeof(api->usage_idx));
+	memset(api->keys_idx, 0, sizeof(api->keys_idx));
 	if (cg_pool_post(api->d->api_pool, flush_work, flush_done, b) != 0) {
 		cg_warn("api", "usage statistics batch dropped: pool busy");
 		batch_free(b);
