@@ -1596,7 +1596,7 @@ cg_api_start(struct cg_daemon *d)
 		goto fail;
 	if (cg_api_register_routes(api) != 0 ||
 	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
-	    0) != 0)
+	    0) != 0 || cg_api_control_register(api) != 0)
 		goto fail;
 	return api;
 fail:

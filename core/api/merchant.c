@@ -449,6 +449,17 @@ cg_api_settings_patch(struct cg_api_call *call)
 
 /* ---- API keys ------------------------------------------------------------ */
 
+int
+cg_api_key_insert(struct cg_db *db, const char *id, const char *merchant_id,
+    const char *name, const struct cg_token *t, const char *user_id,
+    int64_t now)
+{
+	return cg_db_run(db, "INSERT INTO api_keys (id, merchant_id, name, "
+	    "prefix, key_hash, created_by_user_id, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "sssssstt", id, merchant_id, name,
+	    t->prefix, t->hash, user_id, now, now) == 1 ? 0 : CG_DB_ERR;
+}
+
 struct key_new {
 	char name[401];
 	char token[CG_TOKEN_MAX_LEN + 1];
@@ -476,11 +487,8 @@ key_create_tx(struct cg_db *db, void *arg)
 	char iso[32];
 	json_t *shown;
 
-	if (cg_db_run(db, "INSERT INTO api_keys (id, merchant_id, name, prefix, "
-	    "key_hash, created_by_user_id, created_at, updated_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", "sssssstt", k->id, mid, k->name,
-	    k->info.prefix, k->info.hash, a->user_id[0] ? a->user_id : NULL,
-	    now, now) != 1)
+	if (cg_api_key_insert(db, k->id, mid, k->name, &k->info,
+	    a->user_id[0] ? a->user_id : NULL, now) != 0)
 		return CG_DB_ERR;
 	cg_time_format_iso(now, iso);
 	shown = json_pack("{s:s, s:s, s:s, s:s}", "id", k->id, "name", k->name,

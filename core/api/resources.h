@@ -16,7 +16,13 @@ struct cg_db;
 struct cg_stmt;
 struct cg_vld;
 
+struct cg_token;
+
 /* merchant.c */
+/* Inserts an API key row (inside a transaction). 0 or CG_DB_ERR. */
+int cg_api_key_insert(struct cg_db *db, const char *id,
+    const char *merchant_id, const char *name, const struct cg_token *t,
+    const char *user_id, int64_t now);
 extern const struct cg_api_col cg_api_merchant_cols[];
 extern const struct cg_api_field cg_api_merchant_fields[];
 json_t *cg_api_merchant_load(struct cg_api_call *call, struct cg_db *db,
@@ -51,6 +57,9 @@ int cg_api_password_hash(struct cg_api *api, const char *password,
 /* Sends (or, without smtp.url, logs) one message; never blocks the loop. */
 void cg_api_mail(struct cg_api *api, const char *to, const char *subject,
     const char *body);
+
+/* cgctl.c: "api keys create|revoke|list" control commands. */
+int cg_api_control_register(struct cg_api *api);
 
 /* admin.c */
 void cg_api_admin_merchants_list_sql(struct cg_api_call *call,

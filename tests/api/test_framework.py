@@ -120,6 +120,31 @@ def usage_checks(d, db, mid, kid, slow_mid):
           "last used time and address recorded")
 
 
+def cgctl_checks(d, db, mid):
+    r = d.cgctl("api", "keys", "create", mid, "ops key")
+    r = r.get("result", r)
+    key = r.get("key", "")
+    check(key.startswith("cgk_") and r.get("prefix") in key,
+          "cgctl api keys create prints the key")
+    s, _, b = d.http("GET", "/api/v1/merchant", headers=bearer(key))
+    check.eq((s, b.get("id")), (200, mid), "the key works")
+    r = d.cgctl("api", "keys", "list", mid)
+    r = r.get("result", r)
+    check(any(k["name"] == "ops key" for k in r.get("keys", [])), "listed")
+    check(all("key" not in k for k in r.get("keys", [])), "no secrets")
+    kid = [k["id"] for k in r["keys"] if k["name"] == "ops key"][0]
+    check.eq(db.scalar("SELECT COUNT(*) FROM audit_logs WHERE actor_type = "
+                       "'CONTROL' AND action = 'CREATE' AND entity_id = '%s'"
+                       % kid), "1", "audited as CONTROL")
+    r = d.cgctl("api", "keys", "create", apitest.new_id(), "x", check=False)
+    check(r.returncode != 0, "unknown merchant refused")
+    d.cgctl("api", "keys", "revoke", kid)
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(key))
+    check.eq(s, 401, "revoked by cgctl")
+    r = d.cgctl("api", "keys", "revoke", kid, check=False)
+    check(r.returncode != 0, "revoking twice fails")
+
+
 def prune_checks(d, db, mid):
     """Expired idempotency records and long-ended sessions are deleted by
     the daemon (first run at the first timer tick)."""
@@ -191,6 +216,7 @@ def main():
             mid, tok, kid = auth_checks(d, db)
             slow = rate_checks(d, db)
             usage_checks(d, db, mid, kid, slow)
+            cgctl_checks(d, db, mid)
             prune_checks(d, db, mid)
             proxy_checks(d, db)
             outage_checks(d, db, tok)
