@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cg_build_config.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "control/control.h"
 #include "db/db.h"
@@ -556,6 +557,10 @@ start(struct cg_daemon *d)
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
 
+	d->api = cg_api_start(d);
+	if (!d->api)
+		return 1;
+
 	/* ---- end of modules ---- */
 
 	d->signals = cg_signals_install(d->base, &sh);
@@ -570,6 +575,8 @@ teardown(struct cg_daemon *d)
 	/* ---- modules: stop (reverse order of start): timers off, no new
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
+
+	cg_api_stop(d->api);
 
 	/* ---- end of modules ---- */
 
@@ -595,6 +602,8 @@ teardown(struct cg_daemon *d)
 		cg_sqlpool_destroy(d->webhook_pool);
 	}
 	/* ---- modules: free (after the pools drained) ---- */
+
+	cg_api_free(d->api);
 
 	/* ---- end of modules ---- */
 
