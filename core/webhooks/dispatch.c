@@ -302,7 +302,9 @@ claim_tx(struct cg_db *db, void *arg)
 	    "SELECT DISTINCT d.merchant_id FROM webhook_deliveries d "
 	    "JOIN merchants m ON m.id = d.merchant_id "
 	    "WHERE d.status IN ('PENDING', 'SENDING') AND "
-	    "d.next_attempt_at <= ? AND m.webhooks_paused = 0 LIMIT ?",
+	    "d.next_attempt_at <= ? AND m.webhooks_paused = 0 "
+	    /* without a secret nothing can be signed: the events wait */
+	    "AND m.webhook_secret_enc IS NOT NULL LIMIT ?",
 	    "ti", c->now_ms, (int64_t)MERCHANTS_PER_CLAIM);
 	if (st == NULL)
 		return CG_DB_ERR;
