@@ -62,6 +62,8 @@ class Receiver:
                     return
                 out = b'{"ok":true}'
                 self.send_response(code)
+                if 300 <= code < 400:
+                    self.send_header("Location", recv.url("/redirected"))
                 self.send_header("Content-Length", str(len(out)))
                 self.end_headers()
                 self.wfile.write(out)
@@ -95,10 +97,12 @@ def master_key_file(state_dir):
     return path
 
 
-def config(state_dir, **webhooks):
+def config(state_dir, key=None, **webhooks):
+    """Config additions: a master key (a new one unless key names a file)
+    and webhook settings (development defaults: private targets allowed)."""
     wh = {"allow_private_targets": True, "poll_interval_ms": 50}
     wh.update(webhooks)
-    return {"daemon": {"master_key_file": master_key_file(state_dir)},
+    return {"daemon": {"master_key_file": key or master_key_file(state_dir)},
             "webhooks": wh}
 
 
