@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cg_build_config.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "control/control.h"
 #include "db/db.h"
@@ -494,6 +495,10 @@ start(struct cg_daemon *d)
 	if (!d->webhooks)
 		return 1;
 
+	d->api = cg_api_start(d);
+	if (!d->api)
+		return 1;
+
 	/* ---- end of modules ---- */
 
 	d->signals = cg_signals_install(d->base, &sh);
@@ -509,6 +514,8 @@ teardown(struct cg_daemon *d)
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
 	cg_webhooks_stop(d->webhooks);
+
+	cg_api_stop(d->api);
 
 	/* ---- end of modules ---- */
 
@@ -535,6 +542,8 @@ teardown(struct cg_daemon *d)
 	}
 	/* ---- modules: free (after the pools drained) ---- */
 	cg_webhooks_free(d->webhooks);
+
+	cg_api_free(d->api);
 
 	/* ---- end of modules ---- */
 
