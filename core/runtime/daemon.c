@@ -491,12 +491,12 @@ start(struct cg_daemon *d)
 
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
-	d->webhooks = cg_webhooks_start(d);
-	if (!d->webhooks)
-		return 1;
-
 	d->api = cg_api_start(d);
 	if (!d->api)
+		return 1;
+
+	d->webhooks = cg_webhooks_start(d);
+	if (!d->webhooks)
 		return 1;
 
 	/* ---- end of modules ---- */

@@ -72,6 +72,37 @@ attempts_of(struct cg_db *db, const char *id)
 }
 
 json_t *
+cg_webhooks_delivery_json(struct cg_stmt *st)
+{
+	json_t *o;
+
+	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, "
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "id", cg_stmt_str(st, 0), "event_id", cg_stmt_str(st, 1),
+	    "event_type", cg_stmt_str(st, 2),
+	    "invoice_id", str_or_null(cg_stmt_str(st, 3)),
+	    "url", cg_stmt_str(st, 4), "status", cg_stmt_str(st, 5),
+	    "attempt_count", int_or_null(st, 6),
+	    "max_attempts", int_or_null(st, 7),
+	    "next_attempt_at", time_or_null(st, 8),
+	    "last_attempt_at", time_or_null(st, 9),
+	    "last_status_code", int_or_null(st, 10),
+	    "last_response_excerpt", str_or_null(cg_stmt_str(st, 11)),
+	    "last_duration_ms", int_or_null(st, 12),
+	    "last_error", str_or_null(cg_stmt_str(st, 13)),
+	    "delivered_at", time_or_null(st, 14),
+	    "failed_at", time_or_null(st, 15),
+	    "created_at", time_or_null(st, 16));
+	return o;
+}
+
+json_t *
+cg_webhooks_attempts_json(struct cg_db *db, const char *delivery_id)
+{
+	return attempts_of(db, delivery_id);
+}
+
+json_t *
 cg_webhooks_list(struct cg_db *db, const struct cg_delivery_filter *f,
     int with_attempts)
 {
@@ -82,11 +113,7 @@ cg_webhooks_list(struct cg_db *db, const struct cg_delivery_filter *f,
 	char last[CG_ID_SIZE] = "";
 
 	st = cg_db_query(db,
-	    "SELECT d.id, d.event_id, d.event_type, d.invoice_id, d.url, "
-	    "d.status, d.attempt_count, d.max_attempts, d.next_attempt_at, "
-	    "d.last_attempt_at, d.last_status_code, d.last_response_excerpt, "
-	    "d.last_duration_ms, d.last_error, d.delivered_at, d.failed_at, "
-	    "d.created_at, d.merchant_id "
+	    "SELECT " CG_DELIVERY_COLS " "
 	    "FROM webhook_deliveries d LEFT JOIN webhook_deliveries c "
 	    "ON c.id = ? "
 	    "WHERE (? IS NULL OR d.merchant_id = ?) "
@@ -108,23 +135,7 @@ cg_webhooks_list(struct cg_db *db, const struct cg_delivery_filter *f,
 			more = 1;
 			break;
 		}
-		o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o, s:o, s:o, "
-		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		    "id", cg_stmt_str(st, 0), "event_id", cg_stmt_str(st, 1),
-		    "event_type", cg_stmt_str(st, 2),
-		    "invoice_id", str_or_null(cg_stmt_str(st, 3)),
-		    "url", cg_stmt_str(st, 4), "status", cg_stmt_str(st, 5),
-		    "attempt_count", int_or_null(st, 6),
-		    "max_attempts", int_or_null(st, 7),
-		    "next_attempt_at", time_or_null(st, 8),
-		    "last_attempt_at", time_or_null(st, 9),
-		    "last_status_code", int_or_null(st, 10),
-		    "last_response_excerpt", str_or_null(cg_stmt_str(st, 11)),
-		    "last_duration_ms", int_or_null(st, 12),
-		    "last_error", str_or_null(cg_stmt_str(st, 13)),
-		    "delivered_at", time_or_null(st, 14),
-		    "failed_at", time_or_null(st, 15),
-		    "created_at", time_or_null(st, 16));
+		o = cg_webhooks_delivery_json(st);
 		if (o == NULL)
 			goto fail;
 		if (f->merchant_id == NULL)

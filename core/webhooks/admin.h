@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 struct cg_db;
+struct cg_stmt;
 struct cg_daemon;
 struct cg_webhooks;
 
@@ -22,6 +23,17 @@ struct cg_delivery_filter {
 	const char *after;		/* cursor: the last id of a page */
 	int limit;			/* 1..100 */
 };
+
+/* The columns cg_webhooks_delivery_json reads, of webhook_deliveries d. */
+#define CG_DELIVERY_COLS "d.id, d.event_id, d.event_type, d.invoice_id, " \
+	"d.url, d.status, d.attempt_count, d.max_attempts, " \
+	"d.next_attempt_at, d.last_attempt_at, d.last_status_code, " \
+	"d.last_response_excerpt, d.last_duration_ms, d.last_error, " \
+	"d.delivered_at, d.failed_at, d.created_at, d.merchant_id"
+/* A delivery as JSON from a row of CG_DELIVERY_COLS (no merchant id). */
+json_t *cg_webhooks_delivery_json(struct cg_stmt *st);
+/* A delivery's attempts as a JSON array; NULL on error. */
+json_t *cg_webhooks_attempts_json(struct cg_db *db, const char *delivery_id);
 
 /*
  * A page of deliveries, newest first: {"data":[…], "has_more":bool,

@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "cg_build_config.h"
+#include "api/webhooks.h"
 #include "config/config.h"
 #include "control/control.h"
 #include "db/db.h"
@@ -903,6 +904,10 @@ cg_webhooks_start(struct cg_daemon *d)
 	    (long)d->cfg->webhooks.max_inflight);
 	cg_control_add_status(d->control, "webhooks", status_section, w);
 	cg_webhooks_admin_register(w, d);
+	if (d->api && cg_api_webhooks_routes(d->api, w) != 0) {
+		cg_error("webhooks", "cannot register the API routes");
+		goto fail;
+	}
 	kick(w, 100);
 	cg_info("webhooks", "dispatcher started owner=%s max_inflight=%" PRId64
 	    " max_per_merchant=%" PRId64 " private_targets=%s", w->owner,
