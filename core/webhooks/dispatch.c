@@ -83,6 +83,7 @@ struct cg_webhooks {
 	CURLM *multi;
 	struct event *curl_timer;
 	struct event *tick;
+	struct event *flush;
 	char owner[128];
 	bool claiming, stopping;
 	int inflight;		/* claimed and not yet recorded */
@@ -603,9 +604,8 @@ on_curl_timer(CURLM *multi, long timeout_ms, void *ud)
 /* ---- record (worker) ---- */
 
 static int
-record_tx(struct cg_db *db, void *arg)
+record_one(struct cg_db *db, struct job *j)
 {
-	struct job *j = arg;
 	int64_t now = cg_now_ms(), next = now, n;
 	uint32_t rnd = 0;
 	const char *status;
@@ -641,7 +641,7 @@ record_tx(struct cg_db *db, void *arg)
 	if (n < 0)
 		return CG_DB_ERR;
 	if (n == 0)
-		return 1;	/* lease lost: the new holder records */
+		return 0;	/* lease lost: the new holder records */
 	if (cg_id_new(aid) != 0)
 		return CG_DB_ERR;
 	n = cg_db_run(db,
@@ -658,54 +658,117 @@ record_tx(struct cg_db *db, void *arg)
 	return 0;
 }
 
+#define RECORD_BATCH 64
+
+/* Results are written in batches, one transaction each: a commit per
+ * attempt would bound the rate by the log flush. */
+struct batch {
+	struct cg_webhooks *w;
+	struct job *jobs;
+};
+
+static int
+record_tx(struct cg_db *db, void *arg)
+{
+	struct batch *b = arg;
+
+	for (struct job *j = b->jobs; j; j = j->next) {
+		j->outcome = NULL;	/* a retried transaction starts over */
+		if (record_one(db, j) != 0)
+			return CG_DB_ERR;
+	}
+	return 0;
+}
+
 static void
 record_work(void *arg, void *thread_ctx)
 {
-	struct job *j = arg;
+	struct batch *b = arg;
 	struct cg_db *db = cg_sqlpool_db(thread_ctx);
 
-	j->outcome = NULL;
-	/* Without a database the lease simply ends and the row is sent
+	/* Without a database the leases simply end and the rows are sent
 	 * again: at-least-once. */
-	if (db == NULL || cg_db_tx(db, record_tx, j) != 0)
-		j->outcome = NULL;
+	if (db == NULL || cg_db_tx(db, record_tx, b) != 0)
+		for (struct job *j = b->jobs; j; j = j->next)
+			j->outcome = NULL;
 }
 
 static void
 record_done(void *arg)
 {
-	struct job *j = arg;
-	struct cg_webhooks *w = j->w;
+	struct batch *b = arg;
+	struct cg_webhooks *w = b->w;
+	struct job *j, *next;
 
-	if (j->outcome == NULL)
-		w->lost++;
-	else if (strcmp(j->outcome, "SUCCEEDED") == 0)
-		w->succeeded++;
-	else if (strcmp(j->outcome, "FAILED") == 0)
-		w->failed++;
-	else
-		w->retried++;
-	cg_debug("webhooks", "attempt delivery=%s event=%s attempt=%" PRId64
-	    " status=%ld ms=%" PRId64 " outcome=%s%s%s", j->id, j->event_id,
-	    j->attempt_no, j->status, j->duration_ms,
-	    j->outcome ? j->outcome : "lease-lost", j->error[0] ? " error=" :
-	    "", j->error);
-	w->inflight--;
-	job_free(j);
+	for (j = b->jobs; j; j = next) {
+		next = j->next;
+		if (j->outcome == NULL)
+			w->lost++;
+		else if (strcmp(j->outcome, "SUCCEEDED") == 0)
+			w->succeeded++;
+		else if (strcmp(j->outcome, "FAILED") == 0)
+			w->failed++;
+		else
+			w->retried++;
+		cg_debug("webhooks", "attempt delivery=%s event=%s attempt=%"
+		    PRId64 " status=%ld ms=%" PRId64 " outcome=%s%s%s", j->id,
+		    j->event_id, j->attempt_no, j->status, j->duration_ms,
+		    j->outcome ? j->outcome : "lease-lost",
+		    j->error[0] ? " error=" : "", j->error);
+		w->inflight--;
+		job_free(j);
+	}
+	free(b);
 	if (!w->stopping)
 		kick(w, 0);
+}
+
+/* Posts the waiting results in batches; what finds no room waits for the
+ * next tick. */
+static void
+flush_records(struct cg_webhooks *w)
+{
+	while (w->unposted) {
+		struct batch *b = calloc(1, sizeof(*b));
+		struct job *j, *last = NULL;
+		int n = 0;
+
+		if (b == NULL)
+			return;
+		b->w = w;
+		b->jobs = w->unposted;
+		for (j = w->unposted; j && n < RECORD_BATCH; j = j->next, n++)
+			last = j;
+		w->unposted = last->next;
+		last->next = NULL;
+		if (cg_pool_post(w->pool, record_work, record_done, b) != 0) {
+			last->next = w->unposted;
+			w->unposted = b->jobs;
+			free(b);
+			return;
+		}
+	}
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *ud)
+{
+	(void)fd;
+	(void)what;
+	flush_records(ud);
 }
 
 static void
 post_record(struct job *j)
 {
 	struct cg_webhooks *w = j->w;
+	struct timeval now = { 0, 0 };
 
-	if (cg_pool_post(w->pool, record_work, record_done, j) == 0)
-		return;
-	/* a full queue: try again at the next tick */
 	j->next = w->unposted;
 	w->unposted = j;
+	/* gathered until the loop has handled what is ready now */
+	if (!evtimer_pending(w->flush, NULL))
+		evtimer_add(w->flush, &now);
 }
 
 /* ---- claim (loop side) ---- */
@@ -748,22 +811,13 @@ on_tick(evutil_socket_t fd, short what, void *ud)
 	struct cg_webhooks *w = ud;
 	const struct cg_config *cfg = w->d->cfg;
 	struct claim *c;
-	struct job *j;
 	int free_slots;
 
 	(void)fd;
 	(void)what;
 	if (w->stopping)
 		return;
-	while ((j = w->unposted) != NULL) {
-		w->unposted = j->next;
-		j->next = NULL;
-		if (cg_pool_post(w->pool, record_work, record_done, j) != 0) {
-			j->next = w->unposted;
-			w->unposted = j;
-			break;
-		}
-	}
+	flush_records(w);
 	free_slots = (int)cfg->webhooks.max_inflight - w->inflight;
 	if (w->claiming || free_slots <= 0) {
 		kick(w, cfg->webhooks.poll_interval_ms);
@@ -894,7 +948,9 @@ cg_webhooks_start(struct cg_daemon *d)
 	w->multi = curl_multi_init();
 	w->curl_timer = evtimer_new(w->base, on_curl_timeout, w);
 	w->tick = evtimer_new(w->base, on_tick, w);
-	if (w->multi == NULL || w->curl_timer == NULL || w->tick == NULL)
+	w->flush = evtimer_new(w->base, on_flush, w);
+	if (w->multi == NULL || w->curl_timer == NULL || w->tick == NULL ||
+	    w->flush == NULL)
 		goto fail;
 	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
 	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
@@ -959,12 +1015,8 @@ cg_webhooks_stop(struct cg_webhooks *w)
 		if (cg_pool_post(w->pool, release_work, release_done, j) != 0)
 			job_free(j);
 	}
-	while ((j = w->unposted) != NULL) {
-		w->unposted = j->next;
-		j->next = NULL;
-		if (cg_pool_post(w->pool, record_work, release_done, j) != 0)
-			job_free(j);
-	}
+	evtimer_del(w->flush);
+	flush_records(w);
 	evtimer_del(w->curl_timer);
 }
 
@@ -981,6 +1033,8 @@ cg_webhooks_free(struct cg_webhooks *w)
 		event_free(w->curl_timer);
 	if (w->tick)
 		event_free(w->tick);
+	if (w->flush)
+		event_free(w->flush);
 	cg_secretbox_free(w->box);
 	free(w);
 }
