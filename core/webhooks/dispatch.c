@@ -21,6 +21,7 @@
 #include "control/control.h"
 #include "db/db.h"
 #include "runtime/daemon.h"
+#include "runtime/metrics.h"
 #include "runtime/pool.h"
 #include "runtime/sqlpool.h"
 #include "util/clock.h"
@@ -90,10 +91,16 @@ struct cg_webhooks {
 	struct job *sending;	/* transfers on the multi handle */
 	struct job *unposted;	/* results waiting for room in the pool */
 	uint64_t claimed, sent, succeeded, retried, failed, refused, lost;
+	struct cg_metric *m_attempts, *m_inflight, *m_duration;
 };
+
+#define SATURATED_MAX 64
 
 struct claim {
 	struct cg_webhooks *w;
+	/* merchants this daemon has at their limit now, "id,id,…": skipped
+	 * by the claim so they do not hide merchants with free slots */
+	char saturated[SATURATED_MAX * CG_ID_SIZE + 1];
 	char owner[128];
 	int free_slots, per_merchant;
 	int64_t now_ms, lease_ms, connect_timeout_ms, timeout_ms;
@@ -306,8 +313,9 @@ claim_tx(struct cg_db *db, void *arg)
 	    "WHERE d.status IN ('PENDING', 'SENDING') AND "
 	    "d.next_attempt_at <= ? AND m.webhooks_paused = 0 "
 	    /* without a secret nothing can be signed: the events wait */
-	    "AND m.webhook_secret_enc IS NOT NULL LIMIT ?",
-	    "ti", c->now_ms, (int64_t)MERCHANTS_PER_CLAIM);
+	    "AND m.webhook_secret_enc IS NOT NULL "
+	    "AND FIND_IN_SET(d.merchant_id, ?) = 0 LIMIT ?",
+	    "tsi", c->now_ms, c->saturated, (int64_t)MERCHANTS_PER_CLAIM);
 	if (st == NULL)
 		return CG_DB_ERR;
 	while (nm < MERCHANTS_PER_CLAIM && cg_stmt_fetch(st) == 1)
@@ -360,6 +368,14 @@ prepare(struct claim *c, struct cg_db *db, struct job *j)
 	if (n < 0) {
 		snprintf(j->error, sizeof(j->error), "cannot sign (%d)", n);
 		return;
+	}
+	/* one resolution per URL and batch: a slow name costs once */
+	for (struct job *p = c->jobs; p != j; p = p->next) {
+		if (p->prepared && strcmp(p->url, j->url) == 0) {
+			j->target = p->target;
+			j->prepared = true;
+			return;
+		}
 	}
 	if (cg_ssrf_resolve(j->url, c->allow_private, &j->target, err,
 	    sizeof(err)) != 0) {
@@ -715,9 +731,15 @@ record_done(void *arg)
 		    j->event_id, j->attempt_no, j->status, j->duration_ms,
 		    j->outcome ? j->outcome : "lease-lost",
 		    j->error[0] ? " error=" : "", j->error);
+		cg_metric_inc(w->m_attempts, (const char *[]){ j->outcome ?
+		    j->outcome : "LEASE_LOST" });
+		if (j->started_mono_ms)
+			cg_metric_observe(w->m_duration, NULL,
+			    (double)j->duration_ms / 1000.0);
 		w->inflight--;
 		job_free(j);
 	}
+	cg_metric_set(w->m_inflight, NULL, w->inflight);
 	free(b);
 	if (!w->stopping)
 		kick(w, 0);
@@ -772,6 +794,44 @@ post_record(struct job *j)
 }
 
 /* ---- claim (loop side) ---- */
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Fills c->saturated with the merchants whose transfers from this daemon
+ * fill their limit. */
+static void
+saturated_merchants(struct cg_webhooks *w, struct claim *c)
+{
+	const char **ids;
+	size_t n = 0, i, run, out = 0, len = 0;
+	struct job *j;
+
+	c->saturated[0] = '\0';
+	if (w->inflight < c->per_merchant)
+		return;
+	ids = calloc((size_t)w->inflight + 1, sizeof(*ids));
+	if (ids == NULL)
+		return;
+	for (j = w->sending; j && n < (size_t)w->inflight; j = j->next)
+		ids[n++] = j->merchant_id;
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && strcmp(ids[i], ids[i + run]) == 0;
+		    run++)
+			;
+		if ((int)run < c->per_merchant || out == SATURATED_MAX)
+			continue;
+		len += (size_t)snprintf(c->saturated + len,
+		    sizeof(c->saturated) - len, "%s%s", out ? "," : "",
+		    ids[i]);
+		out++;
+	}
+	free(ids);
+}
 
 static void
 claim_done(void *arg)
@@ -830,6 +890,7 @@ on_tick(evutil_socket_t fd, short what, void *ud)
 	snprintf(c->owner, sizeof(c->owner), "%s", w->owner);
 	c->free_slots = free_slots;
 	c->per_merchant = (int)cfg->webhooks.max_per_merchant;
+	saturated_merchants(w, c);
 	c->now_ms = cg_now_ms();
 	c->connect_timeout_ms = cfg->webhooks.connect_timeout_ms;
 	c->timeout_ms = cfg->webhooks.timeout_ms;
@@ -889,7 +950,8 @@ cg_webhooks_redeliver(struct cg_db *db, const char *merchant_id,
 	    "UPDATE webhook_deliveries SET status = 'PENDING', "
 	    "next_attempt_at = ?, failed_at = NULL, "
 	    "max_attempts = GREATEST(max_attempts, attempt_count + 1), "
-	    "lease_owner = NULL, lease_until = NULL, updated_at = ? "
+	    "lease_owner = NULL, lease_until = NULL, "
+	    "lease_epoch = lease_epoch + 1, updated_at = ? "
 	    "WHERE id = ? AND NOT (status = 'SENDING' AND next_attempt_at > ?)",
 	    "ttst", now_ms, now_ms, delivery_id, now_ms);
 	if (n < 0)
@@ -958,6 +1020,20 @@ cg_webhooks_start(struct cg_daemon *d)
 	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
 	curl_multi_setopt(w->multi, CURLMOPT_MAXCONNECTS,
 	    (long)d->cfg->webhooks.max_inflight);
+	{
+		static const double bounds[] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+		    5, 10, 30 };
+
+		w->m_attempts = cg_metrics_counter(NULL,
+		    "cg_webhook_attempts_total", "Webhook delivery attempts "
+		    "recorded, by outcome", "outcome");
+		w->m_inflight = cg_metrics_gauge(NULL, "cg_webhook_inflight",
+		    "Webhook deliveries claimed and not yet recorded", NULL);
+		w->m_duration = cg_metrics_histogram(NULL,
+		    "cg_webhook_attempt_duration_seconds", "Duration of "
+		    "webhook requests", NULL, bounds,
+		    sizeof(bounds) / sizeof(bounds[0]));
+	}
 	cg_control_add_status(d->control, "webhooks", status_section, w);
 	cg_webhooks_admin_register(w, d);
 	if (d->api && cg_api_webhooks_routes(d->api, w) != 0) {

@@ -70,6 +70,10 @@ try:
         st = whlib.ctl(d, "status")
         check(st["webhooks"]["inflight"] == HANGING * PER_MERCHANT,
               "status shows the transfers in flight: %r" % st["webhooks"])
+        st, _, text = d.http("GET", "/metrics")
+        check('cg_webhook_attempts_total{outcome="SUCCEEDED"} 10' in text and
+              "cg_webhook_inflight %d" % (HANGING * PER_MERCHANT) in text,
+              "metrics show attempts and transfers in flight")
         # Stop the daemon while transfers hang: it stops in time and hands
         # the rows back.
         t0 = time.monotonic()
