@@ -345,26 +345,31 @@ claim_tx(struct cg_db *db, void *arg)
 
 /* Signs the body and checks the target, outside the transaction. */
 static void
-prepare(struct claim *c, struct cg_db *db, struct job *j)
+prepare(struct claim *c, struct cg_db *db, struct job *j,
+    struct cg_whsecrets *s, char *s_mid)
 {
-	struct cg_whsecrets s;
 	struct cg_bytes keys[2];
 	char err[256];
 	int n;
 
-	if (cg_whsecrets_load(db, c->box, j->merchant_id, cg_now_ms(),
-	    &s) != 0 || s.n == 0) {
+	/* a claim's rows come grouped by merchant: one load per group */
+	if (strcmp(s_mid, j->merchant_id) != 0) {
+		if (cg_whsecrets_load(db, c->box, j->merchant_id, cg_now_ms(),
+		    s) != 0)
+			s->n = 0;
+		cg_strlcpy(s_mid, j->merchant_id, CG_ID_SIZE);
+	}
+	if (s->n == 0) {
 		snprintf(j->error, sizeof(j->error), "no signing secret "
 		    "(rotate one: POST /api/v1/merchant/webhook-secret/rotate)");
 		return;
 	}
-	for (size_t i = 0; i < s.n; i++) {
-		keys[i].p = s.s[i];
-		keys[i].n = strlen(s.s[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		keys[i].p = s->s[i];
+		keys[i].n = strlen(s->s[i]);
 	}
-	n = cg_webhook_sign(cg_now_s(), j->payload, j->payload_len, keys, s.n,
+	n = cg_webhook_sign(cg_now_s(), j->payload, j->payload_len, keys, s->n,
 	    j->sig, sizeof(j->sig));
-	OPENSSL_cleanse(&s, sizeof(s));
 	if (n < 0) {
 		snprintf(j->error, sizeof(j->error), "cannot sign (%d)", n);
 		return;
@@ -390,6 +395,8 @@ claim_work(void *arg, void *thread_ctx)
 {
 	struct claim *c = arg;
 	struct cg_db *db = cg_sqlpool_db(thread_ctx);
+	struct cg_whsecrets s;
+	char s_mid[CG_ID_SIZE] = "";
 
 	if (db == NULL)
 		return;
@@ -399,8 +406,10 @@ claim_work(void *arg, void *thread_ctx)
 		c->njobs = 0;
 		return;
 	}
+	memset(&s, 0, sizeof(s));
 	for (struct job *j = c->jobs; j; j = j->next)
-		prepare(c, db, j);
+		prepare(c, db, j, &s, s_mid);
+	OPENSSL_cleanse(&s, sizeof(s));
 }
 
 /* ---- send (loop) ---- */
