@@ -2,6 +2,7 @@
  * Deliveries for the API and the control socket: list, pause, resume,
  * redeliver, test events, secret rotation by an admin.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,8 @@ ctl_start(struct cg_control_call *call, json_t *args, struct cg_webhooks *w,
 	c->overlap_ms = d->cfg->webhooks.secret_overlap_s * 1000;
 	snprintf(c->arg, sizeof(c->arg), "%s", a ? a : "");
 	snprintf(c->status, sizeof(c->status), "%s", st ? st : "");
+	for (char *p = c->status; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
 	snprintf(c->limit, sizeof(c->limit), "%s", lim ? lim : "");
 	if (cg_control_post(call, d->webhook_pool, ctl_work, ctl_done, c) != 0)
 		free(c);

@@ -5,6 +5,7 @@ the backoff schedule follows the merchant's settings through final failure
 secrets until the previous one is retired."""
 
 import json
+import os
 import time
 
 import whlib
@@ -42,6 +43,18 @@ try:
         check(not verify(hdr, req["body"] + b" ", sec1), "tampered body refused")
         check(not verify(hdr, req["body"], sec1, now=time.time() + 301),
               "stale timestamp refused (300 s)")
+        exe = whlib.doc_c_verifier(d.state)
+        if exe:
+            import subprocess
+            bf = os.path.join(d.state, "body")
+            with open(bf, "wb") as f:
+                f.write(req["body"])
+            ok = subprocess.run([exe, hdr, bf, sec1]).returncode
+            with open(bf, "ab") as f:
+                f.write(b" ")
+            bad = subprocess.run([exe, hdr, bf, sec1]).returncode
+            check(ok == 0 and bad == 1, "the C example of the docs verifies "
+                  "a real delivery and refuses a changed body")
         body = json.loads(req["body"])
         check.eq(body["id"], evt0, "event id in body")
         check.eq(body["type"], "webhook.test", "type")

@@ -47,9 +47,11 @@ try:
         check(worst < 0.5, "API answers within 0.5 s while slots hang "
               "(worst %.3f s)" % worst)
         t0 = time.monotonic()
-        page = whlib.ctl(d, "webhooks", "list", "limit=5")
+        page = whlib.ctl(d, "webhooks", "list", "status=sending", "limit=5")
         check(time.monotonic() - t0 < 2 and len(page["data"]) == 5,
               "control socket lists deliveries while slots hang")
+        check(all(x["status"] == "SENDING" and x.get("merchant_id") in slow
+                  for x in page["data"]), "list filters by status")
 
         # Another merchant's events still arrive, promptly.
         fast = whlib.make_merchant(db, recv.url("/fast"))

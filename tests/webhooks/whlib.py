@@ -156,3 +156,38 @@ def attempts(db, delivery_id):
 def ctl(d, *args):
     r = d.cgctl(*args)
     return r.get("result", r) if isinstance(r, dict) else r
+
+
+def doc_c_verifier(workdir):
+    """Builds the C verifier of docs/webhooks.md with a small main
+    (argv: header, body file, secret; exit 0 when valid). None without a
+    C compiler."""
+    import shutil
+    import subprocess
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        return None
+    with open(os.path.join(cgtest.SOURCE, "docs", "webhooks.md")) as f:
+        text = f.read()
+    block = re.search(r"### C \(OpenSSL\)\n\n```c\n(.*?)```", text, re.S).group(1)
+    main = r"""
+int
+main(int argc, char **argv)
+{
+	static unsigned char body[1 << 20];
+	FILE *f = fopen(argv[2], "rb");
+	size_t n = fread(body, 1, sizeof(body), f);
+
+	(void)argc;
+	fclose(f);
+	return verify(argv[1], body, n, argv[3], 300) ? 0 : 1;
+}
+"""
+    src = os.path.join(workdir, "verify.c")
+    exe = os.path.join(workdir, "verify")
+    with open(src, "w") as f:
+        f.write(block + main)
+    subprocess.run([cc, "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Werror",
+                    "-Wno-deprecated-declarations", "-o", exe, src, "-lcrypto"],
+                   check=True)
+    return exe
