@@ -115,7 +115,7 @@ static const struct cg_plugin_key webhooks_keys[] = {
 	    .max = 100),
 	K("max_response_bytes", CG_KEY_INT, .default_value = "65536",
 	    .min = 0, .max = 1048576),
-	K("max_inflight", CG_KEY_INT, .default_value = "256", .min = 1,
+	K("max_inflight", CG_KEY_INT, .default_value = "1024", .min = 1,
 	    .max = 10000),
 	K("poll_interval_ms", CG_KEY_INT, .default_value = "500", .min = 10,
 	    .max = 60000),
