@@ -71,6 +71,12 @@ try:
         st, _, p = d.http("GET", "/api/v1/webhooks/deliveries?event=webhook.test",
                           headers=h)
         check(st == 200 and len(p["data"]) == 2, "event filter matches")
+        st, _, p = d.http("GET", "/api/v1/webhooks/deliveries?invoice=nope",
+                          headers=h)
+        check.eq(st, 400, "bad invoice id refused")
+        st, _, p = d.http("GET", "/api/v1/webhooks/deliveries?invoice="
+                          "c000000000000000000000000", headers=h)
+        check(st == 200 and p["data"] == [], "invoice filter")
 
         did = page["data"][0]["id"]
         st, _, one = d.http("GET", "/api/v1/webhooks/deliveries/" + did,

@@ -61,8 +61,10 @@ try:
         for _ in range(40):
             whlib.ctl(d, "webhooks", "test", mm)
             n += 1
-    for mm in merchants:
-        whlib.ctl(d2 if n % 2 else d, "webhooks", "resume", mm)
+    time.sleep(0.3)
+    check.eq(len(recv.got("/two")), 0, "nothing sent while paused")
+    for i, mm in enumerate(merchants):
+        whlib.ctl(d2 if i % 2 else d, "webhooks", "resume", mm)
     whlib.wait_for(lambda: db.scalar(
         "SELECT COUNT(*) FROM webhook_deliveries WHERE status='SUCCEEDED' "
         "AND merchant_id IN (%s)" % ",".join("'%s'" % x for x in merchants))
