@@ -15,8 +15,10 @@
 #include <event2/event.h>
 
 #include "api/internal.h"
+#include "api/resources.h"
 #include "api/validate.h"
 #include "config/config.h"
+#include "control/control.h"
 #include "db/db.h"
 #include "http/server.h"
 #include "runtime/daemon.h"
@@ -38,6 +40,8 @@
 #define USER_RATE_BURST 100
 #define RL_IDLE_MS (3600LL * 1000)
 #define HASH_BUCKETS 1024
+#define PRUNE_EVERY_MS (60LL * 1000)
+#define SESSION_KEEP_MS (7LL * 24 * 3600 * 1000)
 
 struct api_route {
 	struct cg_api *api;
@@ -62,6 +66,7 @@ struct cg_api_call {
 	char idem_key[IDEM_KEY_MAX + 2];
 	int has_idem;
 	char ua[256];
+	char ip[46];		/* the client: peer, or X-Forwarded-For */
 	int64_t start_us;
 
 	/* rate limit headers */
@@ -149,7 +154,7 @@ cg_api_body(const struct cg_api_call *call, size_t *len)
 const char *
 cg_api_ip(const struct cg_api_call *call)
 {
-	return cg_http_req_peer(call->req);
+	return call->ip;
 }
 
 const char *cg_api_user_agent(const struct cg_api_call *call)
@@ -236,6 +241,9 @@ problem_json(struct cg_api_call *call, int status, const char *detail)
 		    json_string(cg_http_req_id(call->req)));
 	return p;
 }
+
+static void vset_problem(struct cg_api_call *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
 
 static void
 vset_problem(struct cg_api_call *call, int status, const char *fmt,
@@ -664,6 +672,31 @@ ip_match(const char *ip, const char *entry)
 }
 
 int
+cg_api_ip_entry_valid(const char *s)
+{
+	unsigned char a[16];
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	int fam, max;
+	char *end;
+	long l;
+
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	cg_strlcpy(buf, s, sizeof(buf));
+	if (slash)
+		buf[slash - s] = '\0';
+	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, buf, a) != 1)
+		return 0;
+	if (!slash)
+		return 1;
+	max = fam == AF_INET ? 32 : 128;
+	l = strtol(slash + 1, &end, 10);
+	return !*end && end != slash + 1 && l >= 0 && l <= max;
+}
+
+int
 cg_api_ip_allowed(const char *ip, const char *list_json)
 {
 	json_t *l, *e;
@@ -740,8 +773,7 @@ auth_api_key(struct cg_api_call *call, struct cg_db *db,
 		else if (col_i64(st, 5, 0) != 1)
 			snprintf(why, sizeof(why), "The merchant account is "
 			    "suspended.");
-		else if (!cg_api_ip_allowed(cg_http_req_peer(call->req),
-		    cg_stmt_str(st, 8)))
+		else if (!cg_api_ip_allowed(call->ip, cg_stmt_str(st, 8)))
 			snprintf(why, sizeof(why), "This client address is "
 			    "not in the merchant's IP allow-list.");
 		else {
@@ -986,7 +1018,7 @@ idem_claim(struct cg_api_call *call, struct cg_db *db)
 	if (cg_db_run(db, "INSERT INTO idempotency_keys (id, merchant_id, "
 	    "user_id, idem_key, http_method, request_path, request_hash, "
 	    "status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "'PROCESSING', ?, ?)", "sssssssst", call->idem_id, mid, uid,
+	    "'PROCESSING', ?, ?)", "ssssssstt", call->idem_id, mid, uid,
 	    call->idem_key, cg_http_req_method(call->req),
 	    cg_http_req_path(call->req), hash, now, now + IDEM_TTL_MS) == 1) {
 		call->idem_claimed = 1;
@@ -1131,6 +1163,53 @@ copy_header(struct cg_http_req *req, const char *name, char *out,
 		cg_strlcpy(out, v, size);
 }
 
+static int
+in_list(const char *ip, const char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ip_match(ip, list[i]))
+			return 1;
+	return 0;
+}
+
+/* The client's address: the peer, unless the peer is one of
+ * http.trusted_proxies; then the right-most X-Forwarded-For entry that is
+ * not a trusted proxy (entries left of it are the client's to forge). */
+static void
+client_ip(struct cg_api_call *call)
+{
+	const struct cg_config *c = call->api->d->cfg;
+	const char *xff;
+	char buf[1024], *e;
+	unsigned char a[16];
+
+	cg_strlcpy(call->ip, cg_http_req_peer(call->req), sizeof(call->ip));
+	if (!c->http.trusted_proxy_count || !in_list(call->ip,
+	    c->http.trusted_proxies, c->http.trusted_proxy_count))
+		return;
+	xff = cg_http_req_header(call->req, "X-Forwarded-For");
+	if (!xff || strlen(xff) >= sizeof(buf))
+		return;
+	cg_strlcpy(buf, xff, sizeof(buf));
+	for (;;) {
+		char *comma = strrchr(buf, ',');
+
+		e = comma ? comma + 1 : buf;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		for (char *t = e + strlen(e); t > e && (t[-1] == ' ' ||
+		    t[-1] == '\t'); t--)
+			t[-1] = '\0';
+		if (inet_pton(strchr(e, ':') ? AF_INET6 : AF_INET, e, a) != 1)
+			return;
+		cg_strlcpy(call->ip, e, sizeof(call->ip));
+		if (!comma || !in_list(e, c->http.trusted_proxies,
+		    c->http.trusted_proxy_count))
+			return;
+		*comma = '\0';	/* a trusted hop: look further left */
+	}
+}
+
 static void
 on_request(struct cg_http_req *req, void *ud)
 {
@@ -1152,6 +1231,7 @@ on_request(struct cg_http_req *req, void *ud)
 	copy_header(req, "Idempotency-Key", call->idem_key,
 	    sizeof(call->idem_key), &call->has_idem);
 	copy_header(req, "User-Agent", call->ua, sizeof(call->ua), NULL);
+	client_ip(call);
 	/* Kept to printable ASCII: the audit column is text. */
 	for (char *p = call->ua; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
@@ -1166,6 +1246,11 @@ on_request(struct cg_http_req *req, void *ud)
 	if (!cg_dbmon_ready(api->d->dbmon)) {
 		cg_api_add_header(call, "Retry-After", "5");
 		cg_api_reply_problem(call, 503, "The database is unavailable.");
+		return;
+	}
+	/* Public and no credentials: nothing to look up first. */
+	if ((r->flags & CG_API_PUBLIC) && !call->has_authz) {
+		r->fn(call);
 		return;
 	}
 	(void)cg_http_post(req, api->d->api_pool, prelude_work, prelude_done,
@@ -1278,7 +1363,7 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	if (k) {
 		k->count++;
 		k->last_ms = cg_now_ms();
-		cg_strlcpy(k->ip, cg_http_req_peer(call->req), sizeof(k->ip));
+		cg_strlcpy(k->ip, call->ip, sizeof(k->ip));
 	}
 }
 
@@ -1383,6 +1468,28 @@ cg_api_flush_usage(struct cg_api *api)
 	}
 }
 
+/* Retention: idempotency records past their 24 h, sessions a week after
+ * they ended. Bounded batches; several daemons doing it is harmless. */
+static void
+prune_work(void *arg, void *thread_ctx)
+{
+	struct cg_db *db = cg_sqlpool_db(thread_ctx);
+	int64_t now = cg_now_ms(), a, b;
+
+	(void)arg;
+	if (!db)
+		return;
+	a = cg_db_run(db, "DELETE FROM idempotency_keys WHERE expires_at <= ? "
+	    "LIMIT 1000", "t", now);
+	b = cg_db_run(db, "DELETE FROM user_sessions WHERE expires_at <= ? "
+	    "LIMIT 1000", "t", now - SESSION_KEEP_MS);
+	if (a < 0 || b < 0)
+		cg_warn("api", "pruning failed: %s", cg_db_error(db));
+	else if (a + b > 0)
+		cg_info("api", "pruned idempotency_records=%lld sessions=%lld",
+		    (long long)a, (long long)b);
+}
+
 static void
 on_flush_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -1392,6 +1499,29 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	cg_api_flush_usage(api);
 	rate_prune(api);
+	if (cg_mono_ms() - api->pruned_ms >= PRUNE_EVERY_MS &&
+	    cg_dbmon_ready(api->d->dbmon) && cg_pool_post(api->d->api_pool,
+	    prune_work, NULL, NULL) == 0)
+		api->pruned_ms = cg_mono_ms();
+}
+
+/* cgctl api routes: every HTTP route the server registered (all modules),
+ * which the tests compare with docs/openapi.yaml. */
+static void
+cmd_api_routes(struct cg_control_call *ctl, json_t *args, void *ud)
+{
+	struct cg_api *api = ud;
+	json_t *a = json_array();
+
+	(void)args;
+	for (size_t i = 0; i < cg_http_route_count(api->d->http); i++) {
+		const struct cg_route_info *r = cg_http_route_get(api->d->http,
+		    i);
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "method",
+		    r->method, "pattern", r->pattern, "name", r->name));
+	}
+	cg_control_reply(ctl, json_pack("{s:o}", "routes", a));
 }
 
 /* ---- module -------------------------------------------------------------------------- */
@@ -1413,7 +1543,9 @@ cg_api_start(struct cg_daemon *d)
 	tv.tv_usec = 0;
 	if (!api->flush_timer || event_add(api->flush_timer, &tv) != 0)
 		goto fail;
-	if (cg_api_register_routes(api) != 0)
+	if (cg_api_register_routes(api) != 0 ||
+	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
+	    0) != 0)
 		goto fail;
 	return api;
 fail:

@@ -33,6 +33,33 @@
  * Threads: functions marked "loop" run on the loop thread only; "worker"
  * from the work function of cg_api_sql/cg_api_hash; "any" from both while
  * the call is alive (it lives until the answer is sent).
+ *
+ * Other modules register their routes from their own start function, after
+ * cg_api_start (daemon.c starts the API first): cg_api_route(d->api, …).
+ * A handler in outline:
+ *
+ *	static int create_tx(struct cg_db *db, void *arg) {
+ *		struct cg_api_call *call = arg;
+ *		… INSERT … WHERE merchant_id = ? (cg_api_merchant_id(call)) …
+ *		cg_api_audit(db, call, mid, "CREATE", "invoice", id, NULL, j);
+ *		cg_api_set_json(call, 201, j);
+ *		return cg_api_idem_save(db, call, "invoice", id);
+ *	}
+ *	static void create_sql(struct cg_api_call *call, struct cg_db *db) {
+ *		if (cg_db_tx(db, create_tx, call) != 0)
+ *			cg_api_set_db_error(call, db);
+ *	}
+ *	static void create(struct cg_api_call *call) {	// loop
+ *		struct cg_vld v;
+ *		if (cg_api_parse_body(call, &v, false) != 0) {
+ *			cg_api_finish(call); return;	// 400 was set
+ *		}
+ *		… cg_vld_* …; if (cg_vld_end(&v) != 0) → cg_api_set_vld_errors,
+ *		cg_vld_free, cg_api_finish; else keep the values in a state
+ *		(cg_api_set_state) and cg_api_sql(call, create_sql, NULL);
+ *	}
+ *	cg_api_route(d->api, "POST", "/api/v1/invoices", "invoices.create",
+ *	    create, CG_API_MERCHANT | CG_API_IDEMPOTENT);
  */
 #ifndef CG_API_API_H
 #define CG_API_API_H
@@ -276,9 +303,15 @@ json_t *cg_api_page_result(struct cg_api_page *pg);
 int cg_api_cursor_encode(int64_t ms, const char *id, char *out, size_t size);
 int cg_api_cursor_decode(const char *s, int64_t *ms, char id[CG_ID_SIZE]);
 
+/* Query times: "2026-01-31", "2026-01-31T12:00:00Z" or
+ * "…T12:00:00.123Z" (UTC) → ms. 0 or -1. */
+int cg_api_parse_time(const char *s, int64_t *ms);
+
 /* Whether ip is in the JSON allow-list (array of addresses and CIDRs;
  * NULL or [] admit everyone; an unreadable list admits no one). */
 int cg_api_ip_allowed(const char *ip, const char *list_json);
+/* Whether s is one allow-list entry: an IPv4/IPv6 address or CIDR. */
+int cg_api_ip_entry_valid(const char *s);
 
 /* ---- small helpers for handlers ------------------------------------------------ */
 

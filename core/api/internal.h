@@ -6,6 +6,7 @@
 #define CG_API_INTERNAL_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "api/api.h"
 
@@ -20,6 +21,7 @@ struct cg_api {
 	struct cg_daemon *d;
 	struct api_route *routes;
 	struct event *flush_timer;
+	int64_t pruned_ms;	/* monotonic time of the last retention run */
 
 	/* token buckets, touched by workers */
 	pthread_mutex_t rl_lock;
