@@ -103,7 +103,7 @@ struct claim {
 	char saturated[SATURATED_MAX * CG_ID_SIZE + 1];
 	char owner[128];
 	int free_slots, per_merchant;
-	int64_t now_ms, lease_ms, connect_timeout_ms, timeout_ms;
+	int64_t now_ms, timeout_ms;
 	int64_t max_body, cap_attempts;
 	bool allow_private;
 	const struct cg_secretbox *box;
@@ -112,6 +112,8 @@ struct claim {
 };
 
 static void kick(struct cg_webhooks *w, int64_t delay_ms);
+static void release_work(void *arg, void *thread_ctx);
+static void release_done(void *arg);
 static void post_record(struct job *j);
 
 const struct cg_secretbox *
@@ -134,7 +136,7 @@ cg_webhook_backoff_ms(unsigned int n, int64_t base_s, int64_t max_s,
 		d = max_s;
 	/* jitter: 90 % … 110 %, so many receivers failing together do not
 	 * retry together */
-	return d * (900 + (int64_t)(rnd % 201)) ;
+	return d * (900 + (int64_t)(rnd % 201));
 }
 
 static void
@@ -517,10 +519,12 @@ unlink_sending(struct cg_webhooks *w, struct job *j)
 static void
 finish_transfer(struct cg_webhooks *w, CURL *e, CURLcode res)
 {
-	struct job *j = NULL;
+	struct job *j;
+	char *priv = NULL;
 	long code = 0;
 
-	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv);
+	j = (struct job *)(void *)priv;
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	curl_multi_remove_handle(w->multi, e);
 	if (j == NULL)
@@ -862,7 +866,14 @@ claim_done(void *arg)
 			post_record(j);
 			continue;
 		}
-		if (w->stopping || start_transfer(w, j, connect_ms) != 0) {
+		if (w->stopping) {
+			w->inflight--;
+			if (cg_pool_post(w->pool, release_work, release_done,
+			    j) != 0)
+				job_free(j);
+			continue;
+		}
+		if (start_transfer(w, j, connect_ms) != 0) {
 			if (j->error[0] == '\0')
 				snprintf(j->error, sizeof(j->error),
 				    "cannot start the request");
@@ -901,7 +912,6 @@ on_tick(evutil_socket_t fd, short what, void *ud)
 	c->per_merchant = (int)cfg->webhooks.max_per_merchant;
 	saturated_merchants(w, c);
 	c->now_ms = cg_now_ms();
-	c->connect_timeout_ms = cfg->webhooks.connect_timeout_ms;
 	c->timeout_ms = cfg->webhooks.timeout_ms;
 	c->max_body = cfg->webhooks.max_response_bytes;
 	c->cap_attempts = cfg->webhooks.max_attempts;
