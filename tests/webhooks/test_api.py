@@ -123,6 +123,20 @@ try:
         st, _, _ = d.http("GET", "/api/v1/webhooks/deliveries")
         check.eq(st, 401, "authentication required")
 
+        # cgctl pause holds the merchant's deliveries, resume releases them.
+        whlib.ctl(d, "webhooks", "pause", m)
+        check.eq(db.scalar("SELECT webhooks_paused FROM merchants WHERE "
+                           "id='%s'" % m), "1", "paused")
+        d.http("POST", "/api/v1/webhooks/test", headers=h)
+        time.sleep(0.5)
+        check.eq(len(recv.got("/api")), 5, "nothing sent while paused")
+        whlib.ctl(d, "webhooks", "resume", m)
+        whlib.wait_for(lambda: len(recv.got("/api")) == 6, what="resumed")
+        r = d.cgctl("webhooks", "pause", "cnosuchmerchant0000000000",
+                    json_out=False, check=False)
+        check(r.returncode == 1 and "no such merchant" in r.stderr,
+              "pause of an unknown merchant fails: %r" % r.stderr)
+
         # No URL: the test event is refused clearly.
         db.sql("UPDATE merchants SET webhook_url=NULL WHERE id='%s'" % other)
         st, _, _ = d.http("POST", "/api/v1/webhooks/test",
