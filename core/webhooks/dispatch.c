@@ -2,6 +2,7 @@
  * The webhook dispatcher: claim (worker), send (curl multi on the loop),
  * record (worker). See dispatch.h.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -61,7 +62,7 @@ struct job {
 	bool allow_private;
 	/* transfer */
 	CURL *easy;
-	struct curl_slist *hdrs, *resolve;
+	struct curl_slist *hdrs;
 	char curl_err[CURL_ERROR_SIZE];
 	int64_t started_ms, started_mono_ms;
 	size_t body_bytes, max_body;
@@ -147,7 +148,6 @@ job_free(struct job *j)
 	if (j->easy)
 		curl_easy_cleanup(j->easy);
 	curl_slist_free_all(j->hdrs);
-	curl_slist_free_all(j->resolve);
 	free(j->url);
 	if (j->payload)
 		OPENSSL_cleanse(j->sig, sizeof(j->sig));
@@ -376,15 +376,9 @@ prepare(struct claim *c, struct cg_db *db, struct job *j,
 		snprintf(j->error, sizeof(j->error), "cannot sign (%d)", n);
 		return;
 	}
-	/* one resolution per URL and batch: a slow name costs once */
-	for (struct job *p = c->jobs; p != j; p = p->next) {
-		if (p->prepared && strcmp(p->url, j->url) == 0) {
-			j->target = p->target;
-			j->prepared = true;
-			return;
-		}
-	}
-	if (cg_ssrf_resolve(j->url, c->allow_private, &j->target, err,
+	/* Names are resolved by libcurl (asynchronously) and every address
+	 * it connects to is checked in on_open_socket. */
+	if (cg_ssrf_check_url(j->url, c->allow_private, &j->target, err,
 	    sizeof(err)) != 0) {
 		snprintf(j->error, sizeof(j->error), "%s", err);
 		return;
@@ -444,11 +438,18 @@ static curl_socket_t
 on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct job *j = ud;
+	char buf[INET6_ADDRSTRLEN] = "?";
+	const void *ip;
 
 	(void)purpose;
 	if (!j->allow_private && !cg_ssrf_addr_public(&a->addr)) {
-		snprintf(j->error, sizeof(j->error), "refused: connection to "
-		    "a private or reserved address");
+		ip = a->family == AF_INET6 ?
+		    (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr :
+		    (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+		inet_ntop(a->family, ip, buf, sizeof(buf));
+		snprintf(j->error, sizeof(j->error), "refused: %s resolves to "
+		    "%s, a loopback, private or reserved address",
+		    j->target.host, buf);
 		return CURL_SOCKET_BAD;
 	}
 	return socket(a->family, a->socktype, a->protocol);
@@ -463,7 +464,6 @@ start_transfer(struct cg_webhooks *w, struct job *j, int64_t connect_ms)
 	if (e == NULL)
 		return -1;
 	j->easy = e;
-	j->resolve = curl_slist_append(NULL, j->target.resolve);
 	j->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
 	j->hdrs = curl_slist_append(j->hdrs, "User-Agent: CrypticGateway-"
 	    "Webhooks/" CG_VERSION);
@@ -474,10 +474,9 @@ start_transfer(struct cg_webhooks *w, struct job *j, int64_t connect_ms)
 	j->hdrs = curl_slist_append(j->hdrs, h);
 	snprintf(h, sizeof(h), "Cryptic-Event-Type: %s", j->event_type);
 	j->hdrs = curl_slist_append(j->hdrs, h);
-	if (j->resolve == NULL || j->hdrs == NULL)
+	if (j->hdrs == NULL)
 		return -1;
 	curl_easy_setopt(e, CURLOPT_URL, j->url);
-	curl_easy_setopt(e, CURLOPT_RESOLVE, j->resolve);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
@@ -541,7 +540,10 @@ finish_transfer(struct cg_webhooks *w, CURL *e, CURLcode res)
 		if (res == CURLE_OPERATION_TIMEDOUT)
 			j->status = 0;
 	}
-	w->sent++;
+	if (strncmp(j->error, "refused", 7) == 0)
+		w->refused++;	/* set by on_open_socket: nothing was sent */
+	else
+		w->sent++;
 	post_record(j);
 }
 

@@ -141,6 +141,39 @@ fail:
 }
 
 int
+cg_ssrf_check_url(const char *url, bool allow_private,
+    struct cg_ssrf_target *t, char *err, size_t errlen)
+{
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+	const struct sockaddr *sa = NULL;
+
+	memset(t, 0, sizeof(*t));
+	if (url == NULL || parse_url(url, t, err, errlen) != 0)
+		return -1;
+	memset(&in, 0, sizeof(in));
+	memset(&in6, 0, sizeof(in6));
+	if (inet_pton(AF_INET, t->host, &in.sin_addr) == 1) {
+		in.sin_family = AF_INET;
+		sa = (const struct sockaddr *)&in;
+		inet_ntop(AF_INET, &in.sin_addr, t->addr, sizeof(t->addr));
+	} else if (inet_pton(AF_INET6, t->host, &in6.sin6_addr) == 1) {
+		in6.sin6_family = AF_INET6;
+		sa = (const struct sockaddr *)&in6;
+		t->addr[0] = '[';
+		inet_ntop(AF_INET6, &in6.sin6_addr, t->addr + 1,
+		    sizeof(t->addr) - 2);
+		strcat(t->addr, "]");
+	}
+	if (sa && !allow_private && !cg_ssrf_addr_public(sa)) {
+		snprintf(err, errlen, "refused: %s is a loopback, private or "
+		    "reserved address", t->host);
+		return -1;
+	}
+	return 0;
+}
+
+int
 cg_ssrf_resolve(const char *url, bool allow_private, struct cg_ssrf_target *t,
     char *err, size_t errlen)
 {

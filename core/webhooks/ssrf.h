@@ -1,9 +1,15 @@
 /*
  * The outbound target guard: a merchant's webhook URL must not make the
- * gateway probe its own network. A target is resolved here (once), every
- * address it resolves to is checked, and the address that passed is pinned
- * for the request (CURLOPT_RESOLVE), so a second, different DNS answer
- * (rebinding) is never used. The connect callback checks the address again.
+ * gateway probe its own network.
+ *
+ * The dispatcher checks the URL (scheme, user info, a literal address)
+ * without DNS (cg_ssrf_check_url), lets libcurl's threaded resolver look
+ * the name up (never blocking the loop or a worker on a slow DNS server)
+ * and checks every address libcurl is about to connect to in its socket
+ * callback (cg_ssrf_addr_public): the address checked is the address
+ * used, so a second, different DNS answer (rebinding) cannot get past.
+ * cg_ssrf_resolve does the whole check up front (resolving the name and
+ * checking every answer), for validating a URL when it is set.
  *
  * Refused unless webhooks.allow_private_targets: IPv4 0/8, 10/8,
  * 100.64/10 (CGNAT), 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24,
@@ -30,6 +36,14 @@ struct cg_ssrf_target {
 	char addr[64];		/* the pinned numeric address */
 	char resolve[400];	/* CURLOPT_RESOLVE entry "host:port:addr" */
 };
+
+/*
+ * Parses url and checks it without DNS: http/https, no user info, and a
+ * literal address host must pass unless allow_private. t->host and t->port
+ * are filled (t->addr for a literal). 0 or -1 with a reason in err.
+ */
+int cg_ssrf_check_url(const char *url, bool allow_private,
+    struct cg_ssrf_target *t, char *err, size_t errlen);
 
 /*
  * Parses url, resolves its host (blocking: call it on a worker) and checks

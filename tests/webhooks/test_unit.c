@@ -97,3 +97,25 @@ Test(ssrf, urls)
 	cr_assert_eq(t.port, 443);
 	cr_assert_str_eq(t.addr, "[::1]");
 }
+
+Test(ssrf, check_url_without_dns)
+{
+	struct cg_ssrf_target t;
+	char err[256];
+
+	cr_assert_eq(cg_ssrf_check_url("http://localhost:9/x", false, &t, err,
+	    sizeof(err)), 0, "names are checked at connect time");
+	cr_assert_str_eq(t.host, "localhost");
+	cr_assert_eq(cg_ssrf_check_url("http://10.0.0.1/x", false, &t, err,
+	    sizeof(err)), -1);
+	cr_assert_eq(cg_ssrf_check_url("http://[fe80::1]/x", false, &t, err,
+	    sizeof(err)), -1);
+	cr_assert_eq(cg_ssrf_check_url("http://[fe80::1]/x", true, &t, err,
+	    sizeof(err)), 0);
+	cr_assert_str_eq(t.addr, "[fe80::1]");
+	cr_assert_eq(cg_ssrf_check_url("https://8.8.8.8/x", false, &t, err,
+	    sizeof(err)), 0);
+	cr_assert_str_eq(t.addr, "8.8.8.8");
+	cr_assert_eq(cg_ssrf_check_url("gopher://8.8.8.8/x", false, &t, err,
+	    sizeof(err)), -1);
+}
