@@ -115,6 +115,12 @@ static const struct cg_plugin_key webhooks_keys[] = {
 	    .max = 100),
 	K("max_response_bytes", CG_KEY_INT, .default_value = "65536",
 	    .min = 0, .max = 1048576),
+	K("max_inflight", CG_KEY_INT, .default_value = "1024", .min = 1,
+	    .max = 10000),
+	K("poll_interval_ms", CG_KEY_INT, .default_value = "500", .min = 10,
+	    .max = 60000),
+	K("secret_overlap_s", CG_KEY_INT, .default_value = "86400", .min = 0,
+	    .max = 2592000),
 };
 
 static const struct cg_plugin_key api_keys[] = {
@@ -480,6 +486,11 @@ fill_numbers(struct cg_config *cfg)
 	cfg->webhooks.max_attempts = get_num(cfg, "webhooks.max_attempts");
 	cfg->webhooks.max_response_bytes = get_num(cfg,
 	    "webhooks.max_response_bytes");
+	cfg->webhooks.max_inflight = get_num(cfg, "webhooks.max_inflight");
+	cfg->webhooks.poll_interval_ms = get_num(cfg,
+	    "webhooks.poll_interval_ms");
+	cfg->webhooks.secret_overlap_s = get_num(cfg,
+	    "webhooks.secret_overlap_s");
 	cfg->api.usage_flush_s = get_num(cfg, "api.usage_flush_s");
 	cfg->api.session_ttl_s = get_num(cfg, "api.session_ttl_s");
 	cfg->api.login_max_failures = get_num(cfg, "api.login_max_failures");

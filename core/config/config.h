@@ -104,6 +104,9 @@ struct cg_config {
 		int64_t max_per_merchant;
 		int64_t max_attempts;
 		int64_t max_response_bytes;
+		int64_t max_inflight;        /* transfers per daemon */
+		int64_t poll_interval_ms;    /* look for due rows */
+		int64_t secret_overlap_s;    /* previous secret keeps signing */
 	} webhooks;
 
 	struct {

@@ -27,6 +27,7 @@
 #include "runtime/sqlpool.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "webhooks/dispatch.h"
 
 #define STOP_POLL_MS 50
 
@@ -556,9 +557,12 @@ start(struct cg_daemon *d)
 
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
-
 	d->api = cg_api_start(d);
 	if (!d->api)
+		return 1;
+
+	d->webhooks = cg_webhooks_start(d);
+	if (!d->webhooks)
 		return 1;
 
 	/* ---- end of modules ---- */
@@ -575,6 +579,7 @@ teardown(struct cg_daemon *d)
 	/* ---- modules: stop (reverse order of start): timers off, no new
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
+	cg_webhooks_stop(d->webhooks);
 
 	cg_api_stop(d->api);
 
@@ -602,6 +607,7 @@ teardown(struct cg_daemon *d)
 		cg_sqlpool_destroy(d->webhook_pool);
 	}
 	/* ---- modules: free (after the pools drained) ---- */
+	cg_webhooks_free(d->webhooks);
 
 	cg_api_free(d->api);
 
