@@ -9,6 +9,7 @@
  *     blocks_per_batch: 20
  *     request_timeout_ms: 10000
  *     rpc_batch_limit: 50
+ *     receipts: block            # or transaction
  *     poll_interval_ms: 2000     # read by the host's scanner
  *     tokens: [0xdAC17F958D2ee523a2206206994597C13D831ec7]
  *
@@ -30,6 +31,7 @@
 #define EVM_URL_MAX 2048
 
 static const char *const finality_choices[] = { "latest", "finalized", NULL };
+static const char *const receipts_choices[] = { "block", "transaction", NULL };
 
 static const struct cg_plugin_key evm_keys[] = {
 	{ .name = "rpc_urls", .type = CG_KEY_STRING_LIST,
@@ -59,6 +61,11 @@ static const struct cg_plugin_key evm_keys[] = {
 	{ .name = "rpc_batch_limit", .type = CG_KEY_INT, .default_value = "50",
 	  .min = 1, .max = 1000,
 	  .description = "most JSON-RPC calls in one HTTP request" },
+	{ .name = "receipts", .type = CG_KEY_ENUM, .default_value = "block",
+	  .choices = receipts_choices,
+	  .description = "block: eth_getBlockReceipts per block (fast); "
+	  "transaction: full blocks, eth_getLogs and one receipt per payment "
+	  "(for nodes without eth_getBlockReceipts)" },
 	{ .name = "tokens", .type = CG_KEY_STRING_LIST, .min = 0, .max = 256,
 	  .description = "ERC-20 contracts watched besides those the host "
 	  "passes with each scan" },
@@ -184,6 +191,10 @@ read_settings(struct evm *e)
 	    &len)) < 0)
 		return rc;
 	e->finalized = strcmp(fin, "finalized") == 0;
+	if ((rc = e->api->config_string(e->host, "receipts", fin, sizeof(fin),
+	    &len)) < 0)
+		return rc;
+	e->block_receipts = strcmp(fin, "block") == 0;
 	if (e->finalized && e->confirmations != 0) {
 		e->api->log(e->host, CG_PLUGIN_LOG_ERROR, "finality: finalized "
 		    "and confirmations > 0 exclude each other");
@@ -235,10 +246,11 @@ evm_create(const struct cg_host_api *api, struct cg_host *host,
 		goto fail;
 	}
 	api->log(host, CG_PLUGIN_LOG_INFO, "ready chain_id=%llu urls=%u "
-	    "tokens=%u finality=%s confirmations=%llu",
+	    "tokens=%u finality=%s confirmations=%llu receipts=%s",
 	    (unsigned long long)e->rpc.chain_id, e->rpc.count, e->token_count,
 	    e->finalized ? "finalized" : "latest",
-	    (unsigned long long)e->confirmations);
+	    (unsigned long long)e->confirmations,
+	    e->block_receipts ? "block" : "transaction");
 	*instance = e;
 	return 0;
 fail:

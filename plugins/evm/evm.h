@@ -21,6 +21,7 @@ struct evm {
 	struct evm_rpc rpc;
 	uint64_t confirmations;	/* the scan stays this far behind the head */
 	int finalized;		/* scan up to the "finalized" block instead */
+	int block_receipts;	/* eth_getBlockReceipts, not per transaction */
 	uint32_t blocks_per_batch;
 	uint8_t tokens[EVM_TOKENS_MAX][CGC_EVM_ADDR_LEN]; /* from settings */
 	uint32_t token_count;

@@ -142,6 +142,8 @@ take_reply(struct evm_rpc *r, struct evm_rpc_url *u, json_t *reply,
 		return -EIO;
 	seen[i - 1] = 1;
 	if ((err = json_object_get(reply, "error")) != NULL) {
+		r->error_code = json_integer_value(json_object_get(err,
+		    "code"));
 		clean_text(text, sizeof(text), json_string_value(
 		    json_object_get(err, "message")));
 		r->api->log(r->host, CG_PLUGIN_LOG_WARN, "rpc error url=\"%s\" "
@@ -374,6 +376,7 @@ evm_rpc_batch(struct evm_rpc *r, struct evm_call *calls, size_t n,
 	char *body;
 	int rc = 0;
 
+	r->error_code = 0;
 	if (all == NULL) {
 		rc = -ENOMEM;
 		goto out;

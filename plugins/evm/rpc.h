@@ -34,6 +34,7 @@ struct evm_rpc {
 	uint32_t timeout_ms;
 	uint32_t batch_limit;	/* calls per HTTP request */
 	int last;		/* index of the URL that answered last */
+	int64_t error_code;	/* code of the last JSON-RPC error answer */
 };
 
 /* One call of a batch: the method and its params (reference stolen). */
@@ -62,6 +63,9 @@ int evm_rpc_check_all(struct evm_rpc *r);
  */
 int evm_rpc_batch(struct evm_rpc *r, struct evm_call *calls, size_t n,
     json_t **results);
+
+/* JSON-RPC "method not found": the node lacks a method. */
+#define EVM_RPC_NO_METHOD (-32601)
 
 /* One call; *result is a new reference. */
 int evm_rpc_call(struct evm_rpc *r, const char *method, json_t *params,

@@ -43,6 +43,8 @@ struct xfer {
 	uint64_t tx_index;
 	uint64_t log_index;		/* block-wide; logs only */
 	int native;
+	int need_value;			/* native, value not read yet */
+	int skip;			/* turned out to carry no value */
 	uint32_t position;
 	uint32_t flags;
 	char tx_hash[EVM_HASH_STRLEN];
@@ -293,17 +295,14 @@ take_tx(struct batch *b, size_t bi, size_t pos, const json_t *tx)
 	return 0;
 }
 
-/* One block of the reply: header checked against the height asked and
- * the block before it, then its transactions. */
+/* A block header of the reply, checked against the height asked and the
+ * block before it; *txs: its transaction list. */
 static int
-take_block(struct batch *b, size_t bi, const json_t *blk)
+take_header(struct batch *b, size_t bi, const json_t *blk, const json_t **txs)
 {
 	struct evm *e = b->e;
 	struct blk *h = &b->blocks[bi];
-	const json_t *txs, *tx;
 	uint64_t n, t;
-	size_t i;
-	int rc;
 
 	h->height = b->from + bi;
 	if (json_is_null(blk)) {
@@ -319,7 +318,7 @@ take_block(struct batch *b, size_t bi, const json_t *blk)
 	    get_hash(json_object_get(blk, "parentHash"), h->parent) < 0 ||
 	    evm_hex_u64(json_object_get(blk, "timestamp"), &t) < 0 ||
 	    t > (uint64_t)INT64_MAX ||
-	    !json_is_array(txs = json_object_get(blk, "transactions")))
+	    !json_is_array(*txs = json_object_get(blk, "transactions")))
 		return bad(e, "block header malformed", h->height);
 	h->time = (int64_t)t;
 	if (bi > 0 && strcmp(h->parent, b->blocks[bi - 1].hash) != 0) {
@@ -328,10 +327,23 @@ take_block(struct batch *b, size_t bi, const json_t *blk)
 		    (unsigned long long)h->height);
 		return -EAGAIN;
 	}
+	return 0;
+}
+
+/* Transaction mode: a block with full transactions. */
+static int
+take_block(struct batch *b, size_t bi, const json_t *blk)
+{
+	const json_t *txs, *tx;
+	size_t i;
+	int rc;
+
+	if ((rc = take_header(b, bi, blk, &txs)) < 0)
+		return rc;
 	json_array_foreach(txs, i, tx)
 		if ((rc = take_tx(b, bi, i, tx)) < 0)
-			return rc == -EIO ? bad(e, "transaction malformed",
-			    h->height) : rc;
+			return rc == -EIO ? bad(b->e, "transaction malformed",
+			    b->blocks[bi].height) : rc;
 	return 0;
 }
 
@@ -566,6 +578,236 @@ fetch_receipts(struct batch *b)
 	return rc;
 }
 
+/* ---- block mode: eth_getBlockReceipts ---------------------------------- */
+
+/* A log of a receipt: a token payment when it is a Transfer of a watched
+ * contract to a watched address. pos: its index in the receipt. */
+static int
+take_receipt_log(struct batch *b, size_t bi, const json_t *log, size_t pos,
+    const struct xfer *tx)
+{
+	char contract[CGC_EVM_ADDR_STRLEN], to[CGC_EVM_ADDR_STRLEN];
+	char topic[3][EVM_HASH_STRLEN];
+	const json_t *topics = json_object_get(log, "topics");
+	const char *data;
+	struct xfer *x;
+	int w;
+
+	if (!json_is_object(log) || !json_is_array(topics) ||
+	    get_addr(json_object_get(log, "address"), contract) < 0)
+		return -EIO;
+	if (!known_contract(b, contract) || json_array_size(topics) != 3)
+		return 0;	/* ERC-721 has a fourth topic */
+	if (get_hash(json_array_get(topics, 0), topic[0]) < 0 ||
+	    get_hash(json_array_get(topics, 1), topic[1]) < 0 ||
+	    get_hash(json_array_get(topics, 2), topic[2]) < 0)
+		return -EIO;
+	if (strcmp(topic[0], TRANSFER_TOPIC) != 0 || topic_addr(topic[2], to) < 0)
+		return 0;
+	if ((w = b->sink->is_watched(b->sink->ctx, to)) <= 0)
+		return w;
+	if ((x = new_xfer(b)) == NULL)
+		return -ENOMEM;
+	x->blk = bi;
+	x->tx_index = tx->tx_index;
+	x->log_index = pos;
+	x->position = (uint32_t)pos;
+	x->flags = tx->flags & CG_TRANSFER_FAILED;
+	memcpy(x->tx_hash, tx->tx_hash, sizeof(x->tx_hash));
+	memcpy(x->to, to, sizeof(to));
+	memcpy(x->contract, contract, sizeof(contract));
+	data = json_string_value(json_object_get(log, "data"));
+	if (topic_addr(topic[1], x->from) < 0 || data == NULL ||
+	    set_amount(x, data) < 0)
+		return -EIO;
+	return 0;
+}
+
+/* One receipt of a block: a native candidate when it goes to a watched
+ * address (its value is read later), then its Transfer logs. */
+static int
+take_block_receipt(struct batch *b, size_t bi, size_t i, const json_t *r,
+    const json_t *tx_hash)
+{
+	struct evm *e = b->e;
+	char hash[EVM_HASH_STRLEN], to[CGC_EVM_ADDR_STRLEN];
+	const json_t *logs, *l, *jto;
+	struct xfer tx = { .tx_index = i }, *x;
+	uint64_t status;
+	size_t k;
+	int rc, w;
+
+	if (!json_is_object(r) ||
+	    get_hash(json_object_get(r, "transactionHash"), tx.tx_hash) < 0 ||
+	    get_hash(tx_hash, hash) < 0 || strcmp(hash, tx.tx_hash) != 0 ||
+	    get_hash(json_object_get(r, "blockHash"), hash) < 0 ||
+	    evm_hex_u64(json_object_get(r, "status"), &status) < 0 ||
+	    status > 1 || !json_is_array(logs = json_object_get(r, "logs")))
+		return -EIO;
+	if (strcmp(hash, b->blocks[bi].hash) != 0) {
+		e->api->log(e->host, CG_PLUGIN_LOG_INFO, "receipts of block "
+		    "%llu from another chain: batch dropped",
+		    (unsigned long long)b->blocks[bi].height);
+		return -EAGAIN;
+	}
+	if (status == 0)
+		tx.flags = CG_TRANSFER_FAILED;
+	jto = json_object_get(r, "to");
+	if (jto != NULL && !json_is_null(jto)) {
+		if (get_addr(jto, to) < 0)
+			return -EIO;
+		if ((w = b->sink->is_watched(b->sink->ctx, to)) < 0)
+			return w;
+		if (w) {
+			if ((x = new_xfer(b)) == NULL)
+				return -ENOMEM;
+			*x = tx;
+			x->blk = bi;
+			x->native = 1;
+			x->need_value = 1;
+			x->position = EVM_NATIVE_POSITION;
+			memcpy(x->to, to, sizeof(to));
+			if (get_addr(json_object_get(r, "from"), x->from) < 0)
+				return -EIO;
+		}
+	}
+	json_array_foreach(logs, k, l)
+		if ((rc = take_receipt_log(b, bi, l, k, &tx)) < 0)
+			return rc;
+	return 0;
+}
+
+static int
+take_block_and_receipts(struct batch *b, size_t bi, const json_t *blk,
+    const json_t *receipts)
+{
+	const json_t *txs, *r;
+	size_t i;
+	int rc;
+
+	if ((rc = take_header(b, bi, blk, &txs)) < 0)
+		return rc;
+	if (json_is_null(receipts)) {
+		b->e->api->log(b->e->host, CG_PLUGIN_LOG_INFO, "receipts of "
+		    "block %llu not available: batch dropped",
+		    (unsigned long long)b->blocks[bi].height);
+		return -EAGAIN;
+	}
+	if (!json_is_array(receipts) ||
+	    json_array_size(receipts) != json_array_size(txs))
+		return bad(b->e, "receipts do not match the block",
+		    b->blocks[bi].height);
+	json_array_foreach(receipts, i, r)
+		if ((rc = take_block_receipt(b, bi, i, r,
+		    json_array_get(txs, i))) < 0)
+			return rc == -EIO ? bad(b->e, "receipt malformed",
+			    b->blocks[bi].height) : rc;
+	return 0;
+}
+
+static int
+fetch_blocks_receipts(struct batch *b)
+{
+	struct evm_call calls[2 * EVM_BLOCKS_PER_REQUEST];
+	size_t total = (size_t)(b->to - b->from + 1), done = 0;
+	size_t per = b->e->rpc.batch_limit / 2;
+	char tag[24];
+	json_t *res;
+	int rc;
+
+	if (per < 1)
+		per = 1;
+	if (per > EVM_BLOCKS_PER_REQUEST)
+		per = EVM_BLOCKS_PER_REQUEST;
+	while (done < total) {
+		size_t k = total - done < per ? total - done : per;
+
+		for (size_t i = 0; i < k; i++) {
+			uint64_t h = b->from + done + i;
+
+			snprintf(tag, sizeof(tag), "0x%llx",
+			    (unsigned long long)h);
+			calls[2 * i].method = "eth_getBlockByNumber";
+			calls[2 * i].params = block_params(h, 0);
+			calls[2 * i + 1].method = "eth_getBlockReceipts";
+			calls[2 * i + 1].params = json_pack("[s]", tag);
+		}
+		if ((rc = evm_rpc_batch(&b->e->rpc, calls, 2 * k, &res)) < 0)
+			return rc;
+		for (size_t i = 0; i < k && rc == 0; i++)
+			rc = take_block_and_receipts(b, done + i,
+			    json_array_get(res, 2 * i),
+			    json_array_get(res, 2 * i + 1));
+		json_decref(res);
+		if (rc < 0)
+			return rc;
+		done += k;
+	}
+	return 0;
+}
+
+/* The value of a native candidate, from its transaction. */
+static int
+take_value(struct batch *b, struct xfer *x, const json_t *tx)
+{
+	char hash[EVM_HASH_STRLEN];
+	const char *value;
+
+	if (json_is_null(tx))
+		return -EAGAIN;
+	value = json_string_value(json_object_get(tx, "value"));
+	if (!json_is_object(tx) || value == NULL ||
+	    get_hash(json_object_get(tx, "hash"), hash) < 0 ||
+	    strcmp(hash, x->tx_hash) != 0 ||
+	    get_hash(json_object_get(tx, "blockHash"), hash) < 0)
+		return bad(b->e, "transaction malformed",
+		    b->blocks[x->blk].height);
+	if (strcmp(hash, b->blocks[x->blk].hash) != 0)
+		return -EAGAIN;
+	x->need_value = 0;
+	if (strcmp(value, "0x0") == 0 || strcmp(value, "0x") == 0) {
+		x->skip = 1;
+		return 0;
+	}
+	if (set_amount(x, value) < 0 || x->amount[0] == '\0')
+		return bad(b->e, "transaction value malformed",
+		    b->blocks[x->blk].height);
+	return 0;
+}
+
+static int
+fetch_values(struct batch *b)
+{
+	struct evm_call *calls;
+	json_t *res;
+	size_t n = 0, k = 0;
+	int rc;
+
+	for (size_t i = 0; i < b->nx; i++)
+		n += b->x[i].need_value;
+	if (n == 0)
+		return 0;
+	if ((calls = calloc(n, sizeof(*calls))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nx; i++)
+		if (b->x[i].need_value) {
+			calls[k].method = "eth_getTransactionByHash";
+			calls[k++].params = json_pack("[s]", b->x[i].tx_hash);
+		}
+	rc = evm_rpc_batch(&b->e->rpc, calls, n, &res);
+	free(calls);
+	if (rc < 0)
+		return rc;
+	k = 0;
+	for (size_t i = 0; i < b->nx && rc == 0; i++)
+		if (b->x[i].need_value)
+			rc = take_value(b, &b->x[i], json_array_get(res, k++));
+	json_decref(res);
+	if (rc == 0)
+		qsort(b->x, b->nx, sizeof(b->x[0]), xfer_cmp);
+	return rc;
+}
+
 static int
 emit(struct batch *b)
 {
@@ -584,7 +826,11 @@ emit(struct batch *b)
 			return rc;
 		for (; xi < b->nx && b->x[xi].blk == bi; xi++) {
 			const struct xfer *x = &b->x[xi];
-			struct cg_scan_transfer t = {
+			struct cg_scan_transfer t;
+
+			if (x->skip)
+				continue;
+			t = (struct cg_scan_transfer){
 				.struct_size = sizeof(t), .flags = x->flags,
 				.tx_hash = x->tx_hash, .position = x->position,
 				.from = x->from, .to = x->to,
@@ -658,6 +904,32 @@ check_args(const struct cg_scan_request *req,
 	return 0;
 }
 
+/* Block mode, or transaction mode for nodes without eth_getBlockReceipts
+ * (found out once, then kept). */
+static int
+fetch(struct batch *b)
+{
+	struct evm *e = b->e;
+	int rc;
+
+	if (e->block_receipts) {
+		rc = fetch_blocks_receipts(b);
+		if (rc == -EIO && e->rpc.error_code == EVM_RPC_NO_METHOD) {
+			e->api->log(e->host, CG_PLUGIN_LOG_WARN, "node lacks "
+			    "eth_getBlockReceipts: receipts: transaction from "
+			    "now on");
+			e->block_receipts = 0;
+			b->nx = 0;
+		} else if (rc < 0)
+			return rc;
+		else
+			return fetch_values(b);
+	}
+	if ((rc = fetch_blocks(b)) < 0 || (rc = fetch_logs(b)) < 0)
+		return rc;
+	return fetch_receipts(b);
+}
+
 int
 evm_scan(void *instance, const struct cg_scan_request *req,
     const struct cg_scan_sink *sink, struct cg_scan_result *result)
@@ -688,8 +960,7 @@ evm_scan(void *instance, const struct cg_scan_request *req,
 		rc = -ENOMEM;
 		goto done;
 	}
-	if ((rc = fetch_blocks(&b)) < 0 || (rc = fetch_logs(&b)) < 0 ||
-	    (rc = fetch_receipts(&b)) < 0 || (rc = emit(&b)) < 0)
+	if ((rc = fetch(&b)) < 0 || (rc = emit(&b)) < 0)
 		goto done;
 	result->next_height = b.to + 1;
 	if (result->cursor != NULL && result->cursor_size > 0)

@@ -38,6 +38,7 @@ A1 = "0x6Fac4D18c912343BF86fa7049364Dd4E424Ab9C0"
 DEV = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 # An address nobody watches.
 OTHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+TXH = "0x" + "11" * 32
 TRANSFER_SIG = "a9059cbb"   # transfer(address,uint256)
 MINT_SIG = "40c10f19"       # mint(address,uint256)
 
@@ -60,7 +61,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+RECEIPTS = {"mode": None}
+
+
 def config(urls, chain_id=31337, name="net", **settings):
+    if RECEIPTS["mode"] and "receipts" not in settings:
+        settings["receipts"] = RECEIPTS["mode"]
     lines = ["database: {socket: /tmp/none.sock, name: t}",
              "plugins:", "  instances:", "    %s:" % name,
              "      plugin: evm", "      settings:",
@@ -219,24 +225,42 @@ class Hostile(http.server.BaseHTTPRequestHandler):
                    "negative": "-0x5"}.get(mode, "0x5")
         elif m == "eth_getBlockByNumber":
             n = int(call["params"][0], 16)
+            full = call["params"][1]
             block = {"number": call["params"][0],
                      "hash": "0x%064x" % (n + 1),
                      "parentHash": "0x%064x" % n, "timestamp": "0x10",
                      "transactions": []}
+            tx = {"to": A0.lower(), "value": "0x1" + "0" * 70,
+                  "hash": TXH, "from": DEV.lower(),
+                  "transactionIndex": "0x0", "blockHash": "0x%064x" % 1}
             if mode == "shorthash":
                 block["hash"] = "0x1234"
             elif mode == "badtx":
                 block["transactions"] = [5]
             elif mode == "txtypes":
-                block["transactions"] = [{"to": 7, "value": "0x1"}]
+                block["transactions"] = [{"to": 7, "value": "0x1"}
+                                         if full else TXH]
             elif mode == "wrongnumber":
                 block["number"] = "0x99"
-            elif mode == "hugevalue":
-                block["transactions"] = [{
-                    "to": A0.lower(), "value": "0x1" + "0" * 70,
-                    "hash": "0x" + "11" * 32, "from": DEV.lower(),
-                    "transactionIndex": "0x0"}]
+            elif mode in ("hugevalue", "receipttypes"):
+                block["transactions"] = [tx if full else TXH]
             res = block
+        elif m == "eth_getBlockReceipts":
+            n = int(call["params"][0], 16)
+            if mode == "nomethod":
+                return {"jsonrpc": "2.0", "id": call.get("id"),
+                        "error": {"code": -32601, "message": "no method"}}
+            res = []
+            if mode == "receipttypes":
+                res = [5]
+            elif mode == "hugevalue":
+                res = [{"transactionHash": TXH, "status": "0x1",
+                        "blockHash": "0x%064x" % (n + 1), "logs": [],
+                        "to": A0.lower(), "from": DEV.lower()}]
+        elif m == "eth_getTransactionByHash":
+            res = {"to": A0.lower(), "value": "0x1" + "0" * 70,
+                   "hash": TXH, "from": DEV.lower(),
+                   "blockHash": "0x%064x" % 1}
         elif m == "eth_getLogs":
             res = "nonsense" if mode == "logtypes" else []
         if mode == "rpcerror" and m != "eth_chainId":
@@ -293,36 +317,54 @@ def offline_hostile():
     w = watch_file(A0)
     token = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
     # mode -> what must appear in the log
-    modes = {"truncated": "malformed reply", "notjson": "malformed reply",
-             "status500": "http_status=500", "wrongtypes": "sane quantity",
-             "huge": "sane quantity", "hugeheight": "sane quantity",
-             "negative": "sane quantity", "slow": "timeout",
-             "rpcerror": "rpc error", "missingid": "bad envelope",
-             "shorthash": "header malformed", "badtx": "transaction malformed",
-             "txtypes": "transaction malformed",
-             "wrongnumber": "header malformed",
-             "hugevalue": "transaction malformed",
-             "logtypes": "no list"}
-    for mode, log in modes.items():
-        srv = hostile_server(mode)
-        url = "http://127.0.0.1:%d" % srv.server_address[1]
-        cfg = config([url], request_timeout_ms=500)
-        r = tool(cfg, "scan", 0, 5, w, token)
-        check(r.rc < 0 and r.result() is None and not r.headers(),
-              "hostile %s: scan fails with nothing reported (%s)"
-              % (mode, r.out))
-        check(log in r.err, "hostile %s: log names it (%r): %s"
-              % (mode, log, r.err[-600:]))
-        r = tool(cfg, "tip")
-        check(r.code == 1 or mode in ("shorthash", "badtx", "txtypes",
-                                      "wrongnumber", "hugevalue", "logtypes"),
-              "hostile %s: tip fails" % mode)
-        r = tool(cfg, "block-hash", 3)
-        if mode in ("shorthash", "wrongnumber", "truncated", "status500",
-                    "rpcerror", "slow", "notjson"):
-            check(r.rc < 0, "hostile %s: block-hash fails" % mode)
-        srv.shutdown()
-        srv.server_close()
+    common = {"truncated": "malformed reply", "notjson": "malformed reply",
+              "status500": "http_status=500", "wrongtypes": "sane quantity",
+              "huge": "sane quantity", "hugeheight": "sane quantity",
+              "negative": "sane quantity", "slow": "timeout",
+              "rpcerror": "rpc error", "missingid": "bad envelope",
+              "shorthash": "header malformed",
+              "wrongnumber": "header malformed"}
+    per_mode = {
+        "transaction": {"badtx": "transaction malformed",
+                        "txtypes": "transaction malformed",
+                        "hugevalue": "transaction malformed",
+                        "logtypes": "no list"},
+        "block": {"badtx": "receipts do not match",
+                  "txtypes": "receipts do not match",
+                  "receipttypes": "receipt malformed",
+                  "hugevalue": "value malformed"},
+    }
+    body_modes = ("shorthash", "badtx", "txtypes", "wrongnumber",
+                  "hugevalue", "logtypes", "receipttypes")
+    for receipts, extra in per_mode.items():
+        for mode, log in dict(common, **extra).items():
+            srv = hostile_server(mode)
+            url = "http://127.0.0.1:%d" % srv.server_address[1]
+            cfg = config([url], request_timeout_ms=500, receipts=receipts)
+            r = tool(cfg, "scan", 0, 5, w, token)
+            check(r.rc < 0 and r.result() is None and not r.headers() and
+                  not r.transfers(),
+                  "hostile %s/%s: scan fails with nothing reported (%s)"
+                  % (receipts, mode, r.out))
+            check(log in r.err, "hostile %s/%s: log names it (%r): %s"
+                  % (receipts, mode, log, r.err[-600:]))
+            r = tool(cfg, "tip")
+            check(r.code == 1 or mode in body_modes,
+                  "hostile %s: tip fails" % mode)
+            r = tool(cfg, "block-hash", 3)
+            if mode in ("shorthash", "wrongnumber", "truncated", "status500",
+                        "rpcerror", "slow", "notjson"):
+                check(r.rc < 0, "hostile %s: block-hash fails" % mode)
+            srv.shutdown()
+            srv.server_close()
+    # A node without eth_getBlockReceipts: transaction mode from then on.
+    srv = hostile_server("nomethod")
+    cfg = config(["http://127.0.0.1:%d" % srv.server_address[1]])
+    r = tool(cfg, "scan", 0, 3, w, token)
+    check(r.result() == (3, 5) and "lacks eth_getBlockReceipts" in r.err,
+          "falls back to transaction mode: %s %s" % (r.out, r.err[-300:]))
+    srv.shutdown()
+    srv.server_close()
     # The control: the same server in good mode answers.
     srv = hostile_server("ok")
     cfg = config(["http://127.0.0.1:%d" % srv.server_address[1]])
@@ -644,15 +686,18 @@ def main():
             offline_vectors()
             offline_hostile()
         elif MODE == "anvil":
-            node = Anvil()
-            if not node.installed():
-                print("anvil not installed (tools/devnet install): skipped")
-                return 77
-            node.start()
-            try:
-                anvil_tests(node)
-            finally:
-                node.stop()
+            for mode in ("block", "transaction"):
+                node = Anvil()
+                if not node.installed():
+                    print("anvil not installed (tools/devnet install): "
+                          "skipped")
+                    return 77
+                RECEIPTS["mode"] = mode
+                node.start()
+                try:
+                    anvil_tests(node)
+                finally:
+                    node.stop()
         else:
             print("unknown mode", MODE)
             return 2
