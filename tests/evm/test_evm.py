@@ -309,7 +309,7 @@ def hostile_server(mode):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
     srv.mode = mode
     srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True).start()
     return srv
 
 
