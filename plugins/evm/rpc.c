@@ -141,7 +141,8 @@ take_reply(struct evm_rpc *r, struct evm_rpc_url *u, json_t *reply,
 	if (i < 1 || (size_t)i > n || seen[i - 1])
 		return -EIO;
 	seen[i - 1] = 1;
-	if ((err = json_object_get(reply, "error")) != NULL) {
+	err = json_object_get(reply, "error");
+	if (err != NULL && !json_is_null(err)) {
 		r->error_code = json_integer_value(json_object_get(err,
 		    "code"));
 		clean_text(text, sizeof(text), json_string_value(

@@ -758,8 +758,13 @@ take_value(struct batch *b, struct xfer *x, const json_t *tx)
 	value = json_string_value(json_object_get(tx, "value"));
 	if (!json_is_object(tx) || value == NULL ||
 	    get_hash(json_object_get(tx, "hash"), hash) < 0 ||
-	    strcmp(hash, x->tx_hash) != 0 ||
-	    get_hash(json_object_get(tx, "blockHash"), hash) < 0)
+	    strcmp(hash, x->tx_hash) != 0)
+		return bad(b->e, "transaction malformed",
+		    b->blocks[x->blk].height);
+	/* Back in the mempool (null) or in another block: a reorg. */
+	if (json_is_null(json_object_get(tx, "blockHash")))
+		return -EAGAIN;
+	if (get_hash(json_object_get(tx, "blockHash"), hash) < 0)
 		return bad(b->e, "transaction malformed",
 		    b->blocks[x->blk].height);
 	if (strcmp(hash, b->blocks[x->blk].hash) != 0)

@@ -14,7 +14,8 @@
  *
  * Prints one line per result ("header ...", "transfer ...", "result ...",
  * "ok VALUE"), or "rc=N" (a negative errno) and exits 1. WATCHFILE holds
- * one watched address per line, in canonical (EIP-55) form.
+ * one watched address per line, in canonical (EIP-55) form. With
+ * EVM_TOOL_SINK_FAIL=N the sink refuses its Nth report (-ECANCELED).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +32,7 @@ struct watch {
 	char **addr;
 	size_t n;
 	int quiet;
+	uint64_t fail_at;	/* EVM_TOOL_SINK_FAIL: refuse the Nth report */
 	uint64_t headers, transfers;
 };
 
@@ -81,6 +83,8 @@ on_header(void *ctx, const struct cg_scan_header *h)
 {
 	struct watch *w = ctx;
 
+	if (w->fail_at != 0 && w->headers + w->transfers + 1 == w->fail_at)
+		return -ECANCELED;
 	w->headers++;
 	if (!w->quiet)
 		printf("header %" PRIu64 " %s %s %" PRId64 "\n", h->height,
@@ -93,6 +97,8 @@ on_transfer(void *ctx, const struct cg_scan_transfer *t)
 {
 	struct watch *w = ctx;
 
+	if (w->fail_at != 0 && w->headers + w->transfers + 1 == w->fail_at)
+		return -ECANCELED;
 	w->transfers++;
 	if (!w->quiet)
 		printf("transfer %s %u %s %s %s %s %u %" PRIu64 " %s %" PRId64
@@ -187,6 +193,9 @@ run(struct cg_plugin_instance *inst, int argc, char **argv)
 
 		if ((rc = load_watch(argv[3], &w)) < 0)
 			return rc;
+		if (getenv("EVM_TOOL_SINK_FAIL") != NULL)
+			w.fail_at = strtoull(getenv("EVM_TOOL_SINK_FAIL"),
+			    NULL, 10);
 		if (strcmp(cmd, "scan-all") == 0)
 			return scan_all(inst, &w, strtoull(argv[1], NULL, 10),
 			    strtoull(argv[2], NULL, 10),

@@ -124,9 +124,10 @@ class Run:
         return None
 
 
-def tool(cfg, *args, timeout=60, name="net"):
+def tool(cfg, *args, timeout=60, name="net", env=None):
     proc = subprocess.run([TOOL, cfg, name] + [str(a) for a in args],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
     r = Run(proc)
     # A crash (signal, sanitizer report) is never an acceptable answer.
     check(proc.returncode in (0, 1),
@@ -273,6 +274,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         mode = self.server.mode
         chain = (body.get("method") == "eth_chainId"
                  if isinstance(body, dict) else False)
+        if not chain:
+            self.server.calls += 1
         if mode == "slow" and not chain:
             time.sleep(2)
         if mode == "status500" and not chain:
@@ -308,6 +311,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
 def hostile_server(mode):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
     srv.mode = mode
+    srv.calls = 0
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, args=(0.02,), daemon=True).start()
     return srv
@@ -568,6 +572,13 @@ def anvil_tests(node):
     check(tool(cfg, "block-hash", blk).value == bh, "block_hash")
     check(tool(cfg, "block-hash", blk + 50).rc == -2, "block_hash past head")
 
+    # A sink that refuses a report aborts the scan with its errno.
+    for n in (1, 2, 4):
+        r = tool(cfg, "scan", start, 1, w, token,
+                 env={"EVM_TOOL_SINK_FAIL": str(n)})
+        check(r.rc == -125 and r.result() is None,
+              "sink error %d aborts the scan (%d)" % (n, r.rc))
+
     # Batch limit: blocks_per_batch and max_blocks both bound the batch.
     r = tool(config([node.url], blocks_per_batch=2), "scan", 0, 10, w)
     check(r.result() == (2, blk) and len(r.headers()) == 2,
@@ -631,6 +642,9 @@ def anvil_tests(node):
     r = tool(config([bad_url, node.url]), "scan", start, 1, w, token)
     check(len(r.transfers()) == 5 and "http_status=500" in r.err,
           "failover past a failing URL")
+    # Backoff: the failing URL is asked once, the rest of the scan (3 or
+    # more requests) goes straight to the next one.
+    check(srv.calls == 1, "failing URL backs off (%d calls)" % srv.calls)
     srv.shutdown()
     srv.server_close()
     # A second URL on another chain is refused at creation.
@@ -642,17 +656,22 @@ def anvil_tests(node):
     srv.server_close()
 
     # Reorg: payment in block p, then anvil_reorg replaces the last 3
-    # blocks: hashes change and a re-scan reports the new ones.
+    # blocks, re-mining the same signed transaction one block later: the
+    # hashes change, the re-scan reports the new ones and the payment with
+    # the same identity (hash, position) in its new block.
     node.mine(3)
     h_p = node.send(A1, value=777)
+    raw = node.rpc("eth_getRawTransactionByHash", h_p)
     node.mine(2)
     p = int(node.receipt(h_p)["blockNumber"], 16)
     top = node.head()
+    check(top == p + 2, "payment two blocks below the head")
     before = [tool(cfg, "block-hash", h).value for h in range(p - 1, top + 1)]
     r = tool(cfg, "scan", p - 1, 10, w)
-    check([x["amount"] for x in r.transfers() if x["tx"] == h_p] == ["777"],
-          "payment seen before the reorg")
-    node.rpc("anvil_reorg", 3, [])
+    old = [x for x in r.transfers() if x["tx"] == h_p]
+    check(len(old) == 1 and old[0]["amount"] == "777" and
+          old[0]["height"] == p, "payment seen before the reorg")
+    node.rpc("anvil_reorg", 3, [[raw, 1]])
     after = [tool(cfg, "block-hash", h).value for h in range(p - 1, top + 1)]
     check(before[0] == after[0], "block below the reorg unchanged")
     check(all(before[i] != after[i] for i in range(1, len(before))),
@@ -662,12 +681,20 @@ def anvil_tests(node):
     check([h[1] for h in hs] == after, "re-scan reports the new hashes")
     check(hs[1][2] == after[0], "first new block's parent is the old one")
     rec = node.receipt(h_p)
-    seen = [x for x in r.transfers() if x["tx"] == h_p]
-    if rec is None:
-        check(not seen, "dropped payment not reported")
-    else:
-        check(len(seen) == 1 and seen[0]["block_hash"] == rec["blockHash"],
-              "re-mined payment reported with its new block hash")
+    new = [x for x in r.transfers() if x["tx"] == h_p]
+    check(len(new) == 1 and new[0]["height"] == p + 1 and
+          new[0]["block_hash"] == rec["blockHash"] == after[2] and
+          new[0]["pos"] == old[0]["pos"] and new[0]["amount"] == "777",
+          "re-mined payment: same identity, new block: %s" % new)
+    # And a payment the reorg drops is no longer reported.
+    h_d = node.send(A0, value=555)
+    d = int(node.receipt(h_d)["blockNumber"], 16)
+    node.rpc("anvil_reorg", 1, [])
+    r = tool(cfg, "scan", d, 10, w)
+    check(node.receipt(h_d) is None, "reorg dropped the payment")
+    check(not [x for x in r.transfers() if x["tx"] == h_d] and
+          r.headers()[0][1] == node.block(d)["hash"],
+          "dropped payment not reported")
 
     # finality: finalized (anvil tags finalized once ~64 blocks exist).
     node.mine(70)
