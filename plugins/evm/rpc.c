@@ -357,7 +357,10 @@ exchange(struct evm_rpc *r, const char *body, size_t n, int single,
 				r->last = (int)i;
 				return 0;
 			}
-			if (rc == -ENOMEM || rc == -ECANCELED)
+			/* Too large is the request's fault, not the URL's:
+			 * the caller asks for less. */
+			if (rc == -ENOMEM || rc == -ECANCELED ||
+			    rc == -EMSGSIZE)
 				return rc;
 			mark_failed(r, u);
 		}

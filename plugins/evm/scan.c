@@ -347,6 +347,15 @@ take_block(struct batch *b, size_t bi, const json_t *blk)
 	return 0;
 }
 
+/* A reply past the host's size cap: ask for half as many blocks. */
+static size_t
+smaller(struct evm *e, size_t per)
+{
+	e->api->log(e->host, CG_PLUGIN_LOG_INFO, "reply too large: %zu "
+	    "blocks per request from now on (this batch)", per / 2);
+	return per / 2;
+}
+
 static int
 fetch_blocks(struct batch *b)
 {
@@ -364,7 +373,12 @@ fetch_blocks(struct batch *b)
 			calls[i].method = "eth_getBlockByNumber";
 			calls[i].params = block_params(b->from + done + i, 1);
 		}
-		if ((rc = evm_rpc_batch(&b->e->rpc, calls, k, &res)) < 0)
+		rc = evm_rpc_batch(&b->e->rpc, calls, k, &res);
+		if (rc == -EMSGSIZE && per > 1) {
+			per = smaller(b->e, per);
+			continue;
+		}
+		if (rc < 0)
 			return rc;
 		for (size_t i = 0; i < k && rc == 0; i++)
 			rc = take_block(b, done + i, json_array_get(res, i));
@@ -732,7 +746,12 @@ fetch_blocks_receipts(struct batch *b)
 			calls[2 * i + 1].method = "eth_getBlockReceipts";
 			calls[2 * i + 1].params = json_pack("[s]", tag);
 		}
-		if ((rc = evm_rpc_batch(&b->e->rpc, calls, 2 * k, &res)) < 0)
+		rc = evm_rpc_batch(&b->e->rpc, calls, 2 * k, &res);
+		if (rc == -EMSGSIZE && per > 1) {
+			per = smaller(b->e, per);
+			continue;
+		}
+		if (rc < 0)
 			return rc;
 		for (size_t i = 0; i < k && rc == 0; i++)
 			rc = take_block_and_receipts(b, done + i,

@@ -298,6 +298,8 @@ class Hostile(http.server.BaseHTTPRequestHandler):
             text = text[:len(text) // 2]
         if mode == "notjson" and not chain:
             text = b"<html>gateway error</html>"
+        if mode == "bigbatch" and isinstance(body, list) and len(body) > 3:
+            text = b" " * (17 << 20) + text     # past the host's 16 MiB
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -361,6 +363,17 @@ def offline_hostile():
                 check(r.rc < 0, "hostile %s: block-hash fails" % mode)
             srv.shutdown()
             srv.server_close()
+    # Replies past the host's size cap: fewer blocks per request.
+    for receipts in ("block", "transaction"):
+        srv = hostile_server("bigbatch")
+        cfg = config(["http://127.0.0.1:%d" % srv.server_address[1]],
+                     receipts=receipts)
+        r = tool(cfg, "scan", 0, 4, w, token)
+        check(r.result() == (4, 5) and "reply too large" in r.err,
+              "%s: smaller requests after a too large reply: %s %s"
+              % (receipts, r.out, r.err[-300:]))
+        srv.shutdown()
+        srv.server_close()
     # A node without eth_getBlockReceipts: transaction mode from then on.
     srv = hostile_server("nomethod")
     cfg = config(["http://127.0.0.1:%d" % srv.server_address[1]])
