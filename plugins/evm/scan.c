@@ -575,6 +575,12 @@ fetch_receipts(struct batch *b)
 	if (b->nx == 0)
 		return 0;
 	qsort(b->x, b->nx, sizeof(b->x[0]), xfer_cmp);
+	/* The same log twice (a node repeating itself) would be counted
+	 * once by the host, but it is a sign of a broken reply. */
+	for (i = 1; i < b->nx; i++)
+		if (xfer_cmp(&b->x[i - 1], &b->x[i]) == 0)
+			return bad(b->e, "the same transfer twice",
+			    b->blocks[b->x[i].blk].height);
 	if ((calls = calloc(b->nx, sizeof(*calls))) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < b->nx; i += tx_run(b, i)) {

@@ -39,6 +39,8 @@ DEV = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 # An address nobody watches.
 OTHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 TXH = "0x" + "11" * 32
+TOKEN = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+TOPIC = ("0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef")
 TRANSFER_SIG = "a9059cbb"   # transfer(address,uint256)
 MINT_SIG = "40c10f19"       # mint(address,uint256)
 
@@ -264,6 +266,14 @@ class Hostile(http.server.BaseHTTPRequestHandler):
                    "blockHash": "0x%064x" % 1}
         elif m == "eth_getLogs":
             res = "nonsense" if mode == "logtypes" else []
+            if mode == "duplog":
+                log = {"address": TOKEN.lower(), "blockNumber": "0x1",
+                       "blockHash": "0x%064x" % 2, "logIndex": "0x0",
+                       "topics": [TOPIC, "0x" + "0" * 24 + DEV[2:].lower(),
+                                  "0x" + "0" * 24 + A0[2:].lower()],
+                       "data": "0x%064x" % 5, "transactionHash": TXH,
+                       "transactionIndex": "0x0", "removed": False}
+                res = [log, log]
         if mode == "rpcerror" and m != "eth_chainId":
             return {"jsonrpc": "2.0", "id": call.get("id"),
                     "error": {"code": -32000, "message": "bad\nthing"}}
@@ -334,7 +344,8 @@ def offline_hostile():
         "transaction": {"badtx": "transaction malformed",
                         "txtypes": "transaction malformed",
                         "hugevalue": "transaction malformed",
-                        "logtypes": "no list"},
+                        "logtypes": "no list",
+                        "duplog": "the same transfer twice"},
         "block": {"badtx": "receipts do not match",
                   "txtypes": "receipts do not match",
                   "receipttypes": "receipt malformed",
@@ -346,7 +357,10 @@ def offline_hostile():
         for mode, log in dict(common, **extra).items():
             srv = hostile_server(mode)
             url = "http://127.0.0.1:%d" % srv.server_address[1]
-            cfg = config([url], request_timeout_ms=500, receipts=receipts)
+            # Short timeouts only where they are the point: a loaded
+            # machine must not turn other modes into timeouts.
+            cfg = config([url], receipts=receipts,
+                         request_timeout_ms=500 if mode == "slow" else 5000)
             r = tool(cfg, "scan", 0, 5, w, token)
             check(r.rc < 0 and r.result() is None and not r.headers() and
                   not r.transfers(),
