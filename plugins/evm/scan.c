@@ -241,12 +241,51 @@ evm_take_header(struct batch *b, size_t bi, const json_t *blk, const json_t **tx
 }
 
 /* A reply past the host's size cap: ask for half as many blocks. */
-size_t
-evm_smaller(struct evm *e, size_t per)
+static size_t
+smaller(struct evm *e, size_t per)
 {
 	e->api->log(e->host, CG_PLUGIN_LOG_INFO, "reply too large: %zu "
 	    "blocks per request from now on (this batch)", per / 2);
 	return per / 2;
+}
+
+int
+evm_fetch_blocks(struct batch *b, size_t per_block, evm_block_calls_fn make,
+    evm_block_take_fn take)
+{
+	struct evm_call calls[EVM_BLOCKS_PER_REQUEST * EVM_CALLS_PER_BLOCK];
+	json_t *res, *one[EVM_CALLS_PER_BLOCK];
+	size_t total = (size_t)(b->to - b->from + 1), done = 0;
+	size_t per = b->e->rpc.batch_limit / per_block;
+	int rc;
+
+	if (per_block < 1 || per_block > EVM_CALLS_PER_BLOCK)
+		return -EINVAL;
+	per = per < 1 ? 1 : per > EVM_BLOCKS_PER_REQUEST ?
+	    EVM_BLOCKS_PER_REQUEST : per;
+	while (done < total) {
+		size_t k = total - done < per ? total - done : per;
+
+		for (size_t i = 0; i < k; i++)
+			make(b->from + done + i, &calls[i * per_block]);
+		rc = evm_rpc_batch(&b->e->rpc, calls, k * per_block, &res);
+		if (rc == -EMSGSIZE && per > 1) {
+			per = smaller(b->e, per);
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		for (size_t i = 0; i < k && rc == 0; i++) {
+			for (size_t j = 0; j < per_block; j++)
+				one[j] = json_array_get(res, i * per_block + j);
+			rc = take(b, done + i, one);
+		}
+		json_decref(res);
+		if (rc < 0)
+			return rc;
+		done += k;
+	}
+	return 0;
 }
 
 int

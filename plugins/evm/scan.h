@@ -82,8 +82,18 @@ int evm_set_amount(struct xfer *x, const char *hex);
 /* Header of block b->from + bi, checked; *txs: its transaction list. */
 int evm_take_header(struct batch *b, size_t bi, const json_t *blk,
     const json_t **txs);
-/* After a reply past the host's size cap: half as many blocks. */
-size_t evm_smaller(struct evm *e, size_t per);
+/*
+ * Reads the blocks [b->from, b->to] in requests of up to
+ * EVM_BLOCKS_PER_REQUEST blocks (fewer after a reply past the host's size
+ * cap): make() writes the per_block calls of one height, take() reads
+ * their results for block index bi.
+ */
+#define EVM_CALLS_PER_BLOCK 2
+typedef void (*evm_block_calls_fn)(uint64_t height, struct evm_call *calls);
+typedef int (*evm_block_take_fn)(struct batch *b, size_t bi,
+    json_t *const *results);
+int evm_fetch_blocks(struct batch *b, size_t per_block,
+    evm_block_calls_fn make, evm_block_take_fn take);
 int evm_known_contract(const struct batch *b, const char *addr);
 /* Block, transaction, native before logs, then log order. */
 int evm_xfer_cmp(const void *a, const void *b);

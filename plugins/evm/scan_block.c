@@ -138,50 +138,22 @@ take_block_and_receipts(struct batch *b, size_t bi, const json_t *blk,
 	return 0;
 }
 
-static int
-fetch_blocks_receipts(struct batch *b)
+static void
+block_calls(uint64_t height, struct evm_call *calls)
 {
-	struct evm_call calls[2 * EVM_BLOCKS_PER_REQUEST];
-	size_t total = (size_t)(b->to - b->from + 1), done = 0;
-	size_t per = b->e->rpc.batch_limit / 2;
 	char tag[24];
-	json_t *res;
-	int rc;
 
-	if (per < 1)
-		per = 1;
-	if (per > EVM_BLOCKS_PER_REQUEST)
-		per = EVM_BLOCKS_PER_REQUEST;
-	while (done < total) {
-		size_t k = total - done < per ? total - done : per;
+	snprintf(tag, sizeof(tag), "0x%llx", (unsigned long long)height);
+	calls[0].method = "eth_getBlockByNumber";
+	calls[0].params = evm_block_params(height, 0);
+	calls[1].method = "eth_getBlockReceipts";
+	calls[1].params = json_pack("[s]", tag);
+}
 
-		for (size_t i = 0; i < k; i++) {
-			uint64_t h = b->from + done + i;
-
-			snprintf(tag, sizeof(tag), "0x%llx",
-			    (unsigned long long)h);
-			calls[2 * i].method = "eth_getBlockByNumber";
-			calls[2 * i].params = evm_block_params(h, 0);
-			calls[2 * i + 1].method = "eth_getBlockReceipts";
-			calls[2 * i + 1].params = json_pack("[s]", tag);
-		}
-		rc = evm_rpc_batch(&b->e->rpc, calls, 2 * k, &res);
-		if (rc == -EMSGSIZE && per > 1) {
-			per = evm_smaller(b->e, per);
-			continue;
-		}
-		if (rc < 0)
-			return rc;
-		for (size_t i = 0; i < k && rc == 0; i++)
-			rc = take_block_and_receipts(b, done + i,
-			    json_array_get(res, 2 * i),
-			    json_array_get(res, 2 * i + 1));
-		json_decref(res);
-		if (rc < 0)
-			return rc;
-		done += k;
-	}
-	return 0;
+static int
+block_take(struct batch *b, size_t bi, json_t *const *results)
+{
+	return take_block_and_receipts(b, bi, results[0], results[1]);
 }
 
 /* The value of a native candidate, from its transaction. */
@@ -256,7 +228,7 @@ evm_fetch_by_block(struct batch *b)
 {
 	int rc;
 
-	if ((rc = fetch_blocks_receipts(b)) < 0)
+	if ((rc = evm_fetch_blocks(b, 2, block_calls, block_take)) < 0)
 		return rc;
 	return fetch_values(b);
 }

@@ -71,38 +71,17 @@ take_block(struct batch *b, size_t bi, const json_t *blk)
 	return 0;
 }
 
-static int
-fetch_blocks(struct batch *b)
+static void
+block_calls(uint64_t height, struct evm_call *calls)
 {
-	struct evm_call calls[EVM_BLOCKS_PER_REQUEST];
-	size_t total = (size_t)(b->to - b->from + 1), done = 0;
-	size_t per = b->e->rpc.batch_limit < EVM_BLOCKS_PER_REQUEST ?
-	    b->e->rpc.batch_limit : EVM_BLOCKS_PER_REQUEST;
-	json_t *res;
-	int rc;
+	calls[0].method = "eth_getBlockByNumber";
+	calls[0].params = evm_block_params(height, 1);
+}
 
-	while (done < total) {
-		size_t k = total - done < per ? total - done : per;
-
-		for (size_t i = 0; i < k; i++) {
-			calls[i].method = "eth_getBlockByNumber";
-			calls[i].params = evm_block_params(b->from + done + i, 1);
-		}
-		rc = evm_rpc_batch(&b->e->rpc, calls, k, &res);
-		if (rc == -EMSGSIZE && per > 1) {
-			per = evm_smaller(b->e, per);
-			continue;
-		}
-		if (rc < 0)
-			return rc;
-		for (size_t i = 0; i < k && rc == 0; i++)
-			rc = take_block(b, done + i, json_array_get(res, i));
-		json_decref(res);
-		if (rc < 0)
-			return rc;
-		done += k;
-	}
-	return 0;
+static int
+block_take(struct batch *b, size_t bi, json_t *const *results)
+{
+	return take_block(b, bi, results[0]);
 }
 
 /* One Transfer log: a token payment when its recipient is watched. */
@@ -292,7 +271,7 @@ evm_fetch_by_transaction(struct batch *b)
 {
 	int rc;
 
-	if ((rc = fetch_blocks(b)) < 0 || (rc = fetch_logs(b)) < 0)
+	if ((rc = evm_fetch_blocks(b, 1, block_calls, block_take)) < 0 || (rc = fetch_logs(b)) < 0)
 		return rc;
 	return fetch_receipts(b);
 }
