@@ -57,11 +57,15 @@ load_watch(const char *path, struct watch *w)
 		if (line[0] == '\0')
 			continue;
 		if ((grown = realloc(w->addr, (w->n + 1) * sizeof(*grown))) ==
-		    NULL || (grown[w->n] = strdup(line)) == NULL) {
+		    NULL) {
 			fclose(f);
 			return -ENOMEM;
 		}
 		w->addr = grown;
+		if ((grown[w->n] = strdup(line)) == NULL) {
+			fclose(f);
+			return -ENOMEM;
+		}
 		w->n++;
 	}
 	fclose(f);
@@ -192,20 +196,26 @@ run(struct cg_plugin_instance *inst, int argc, char **argv)
 		struct cg_scan_result res;
 
 		if ((rc = load_watch(argv[3], &w)) < 0)
-			return rc;
+			goto free_watch;
 		if (getenv("EVM_TOOL_SINK_FAIL") != NULL)
 			w.fail_at = strtoull(getenv("EVM_TOOL_SINK_FAIL"),
 			    NULL, 10);
-		if (strcmp(cmd, "scan-all") == 0)
-			return scan_all(inst, &w, strtoull(argv[1], NULL, 10),
+		if (strcmp(cmd, "scan-all") == 0) {
+			rc = scan_all(inst, &w, strtoull(argv[1], NULL, 10),
 			    strtoull(argv[2], NULL, 10),
 			    (const char *const *)argv + 4, (uint32_t)argc - 4);
+			goto free_watch;
+		}
 		rc = scan(inst, &w, strtoull(argv[1], NULL, 10),
 		    (uint32_t)strtoul(argv[2], NULL, 10),
 		    (const char *const *)argv + 4, (uint32_t)argc - 4, &res);
 		if (rc == 0)
 			printf("result %" PRIu64 " %" PRIu64 "\n",
 			    res.next_height, res.tip_height);
+free_watch:
+		for (size_t i = 0; i < w.n; i++)
+			free(w.addr[i]);
+		free(w.addr);
 		return rc;
 	} else {
 		fprintf(stderr, "evm-tool: unknown command or arguments\n");
