@@ -25,9 +25,9 @@
 /* Digits of the largest amount DECIMAL(36,18) can hold at any decimals
  * the host accepts (<= 18): anything longer is flagged too large. */
 #define EVM_AMOUNT_DIGITS_MAX 36
-/* plugin.h: position 0 for a native EVM value (the host stores it as the
- * data model's tx_position -1; the transfer has contract ""). */
-#define EVM_NATIVE_POSITION 0u
+/* A transaction's own value: plugin.h's CG_TRANSFER_POSITION_VALUE, never
+ * equal to a log's position within the receipt. */
+#define EVM_NATIVE_POSITION CG_TRANSFER_POSITION_VALUE
 
 struct blk {
 	uint64_t height;

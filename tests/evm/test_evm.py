@@ -571,7 +571,7 @@ def anvil_tests(node):
           "scan result %s %s" % (r.out, r.err[-500:]))
     native = [x for x in t if x["tx"] == h_native]
     check(len(native) == 1 and native[0]["amount"] == "1234567890123456789"
-          and native[0]["contract"] == "-" and native[0]["pos"] == 0 and
+          and native[0]["contract"] == "-" and native[0]["pos"] == 0xffffffff and
           native[0]["to"] == A0 and native[0]["from"] == DEV and
           native[0]["flags"] == 0, "native transfer exact: %s" % native)
     tok = [x for x in t if x["tx"] == h_tok]
