@@ -17,6 +17,7 @@
 #include "db/migrate.h"
 #include "db/testkeys.h"
 #include "http/server.h"
+#include "payments/module.h"
 #include "plugins/registry.h"
 #include "runtime/dbmonitor.h"
 #include "runtime/metrics.h"
@@ -490,6 +491,10 @@ start(struct cg_daemon *d)
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
 
+	/* payments: rates poller, invoice/wallet/catalog routes, pool cmds */
+	if (cg_payments_start(d) != 0)
+		return 1;
+
 	/* ---- end of modules ---- */
 
 	d->signals = cg_signals_install(d->base, &sh);
@@ -504,6 +509,8 @@ teardown(struct cg_daemon *d)
 	/* ---- modules: stop (reverse order of start): timers off, no new
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
+
+	cg_payments_stop(d);
 
 	/* ---- end of modules ---- */
 
@@ -529,6 +536,8 @@ teardown(struct cg_daemon *d)
 		cg_sqlpool_destroy(d->webhook_pool);
 	}
 	/* ---- modules: free (after the pools drained) ---- */
+
+	cg_payments_free(d);
 
 	/* ---- end of modules ---- */
 
