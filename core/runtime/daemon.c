@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cg_build_config.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "control/control.h"
 #include "db/db.h"
@@ -491,7 +492,12 @@ start(struct cg_daemon *d)
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
 
-	/* payments: rates poller, invoice/wallet/catalog routes, pool cmds */
+	d->api = cg_api_start(d);
+	if (!d->api)
+		return 1;
+
+	/* payments (after the API: it routes through d->api): rates poller,
+	 * invoice/wallet/catalog routes, pool commands */
 	if (cg_payments_start(d) != 0)
 		return 1;
 
@@ -511,6 +517,7 @@ teardown(struct cg_daemon *d)
 	 * last completions may still reach them ---- */
 
 	cg_payments_stop(d);
+	cg_api_stop(d->api);
 
 	/* ---- end of modules ---- */
 
@@ -538,6 +545,7 @@ teardown(struct cg_daemon *d)
 	/* ---- modules: free (after the pools drained) ---- */
 
 	cg_payments_free(d);
+	cg_api_free(d->api);
 
 	/* ---- end of modules ---- */
 
