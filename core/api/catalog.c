@@ -10,9 +10,9 @@
 
 #include "config/config.h"
 #include "db/db.h"
-#include "http/server.h"
+#include "api/api.h"
+#include "api/validate.h"
 #include "payments/catalog.h"
-#include "payments/httpglue.h"
 #include "payments/invoice_view.h"
 #include "payments/module.h"
 #include "payments/rates.h"
@@ -21,9 +21,9 @@
 #include "util/decimal.h"
 
 static void
-networks_list(struct cg_pay_call *c, struct cg_db *db)
+networks_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int dev = c->d->cfg->daemon.development;
+	int dev = cg_api_daemon(call)->cfg->daemon.development;
 	struct cg_stmt *st;
 	json_t *data;
 	int rc;
@@ -34,7 +34,7 @@ networks_list(struct cg_pay_call *c, struct cg_db *db)
 	    "(is_development = 0 OR ? = 1) ORDER BY display_order, code", "i",
 	    (int64_t)(dev != 0));
 	if (st == NULL) {
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
 	data = json_array();
@@ -54,24 +54,23 @@ networks_list(struct cg_pay_call *c, struct cg_db *db)
 		    "native_decimals", (json_int_t)nd,
 		    "block_time_s", cg_stmt_i64(st, 8, &bt) == 0 ?
 		    json_integer(bt) : json_null(),
-		    "served", cg_network_plugin(c->d->plugins,
+		    "served", cg_network_plugin(cg_api_daemon(call)->plugins,
 		    cg_stmt_str(st, 0)) != NULL,
 		    "health", cg_stmt_str(st, 9)));
 	}
 	cg_stmt_close(st);
 	if (rc < 0) {
 		json_decref(data);
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
-	c->reply = json_pack("{s:s, s:o}", "object", "list", "data", data);
-	c->status = 200;
+	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
 }
 
 static void
-currencies_list(struct cg_pay_call *c, struct cg_db *db)
+currencies_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int dev = c->d->cfg->daemon.development;
+	int dev = cg_api_daemon(call)->cfg->daemon.development;
 	struct cg_stmt *st;
 	json_t *data;
 	int rc;
@@ -83,7 +82,7 @@ currencies_list(struct cg_pay_call *c, struct cg_db *db)
 	    "OR (n.status = 'ACTIVE' AND (n.is_development = 0 OR ? = 1))) "
 	    "ORDER BY c.display_priority, c.code", "i", (int64_t)(dev != 0));
 	if (st == NULL) {
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
 	data = json_array();
@@ -107,56 +106,60 @@ currencies_list(struct cg_pay_call *c, struct cg_db *db)
 	cg_stmt_close(st);
 	if (rc < 0) {
 		json_decref(data);
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
-	c->reply = json_pack("{s:s, s:o}", "object", "list", "data", data);
-	c->status = 200;
+	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
 }
 
 static void
-rates_get(struct cg_pay_call *c, struct cg_db *db)
+rates_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	const struct cg_config *cfg = c->d->cfg;
-	const char *cur = cg_http_req_query(c->req, "currency");
-	const char *vs = cg_http_req_query(c->req, "vs");
+	const struct cg_config *cfg = cg_api_daemon(call)->cfg;
+	const char *cur = cg_api_query(call, "currency");
+	const char *vs = cg_api_query(call, "vs");
 	struct cg_currency_row a, q;
 	struct cg_rate r;
 	char iso[32], trimmed[CG_DEC_STRLEN];
 	cg_i128 u;
 	int ra = 0, rq = 0, rc;
+	struct cg_vld v;
+
+	if (cg_vld_begin(&v, "{}", 2, true) != 0)
+		return;
 
 	if (cur == NULL || strlen(cur) > 32)
-		cg_pay_field(c, "currency", "required: a currency code (BTC)");
+		cg_vld_error(&v, "currency", "required: a currency code (BTC)");
 	else if ((ra = cg_catalog_currency(db, cur, &a)) == 1 &&
 	    strcmp(a.kind, "FIAT") == 0)
-		cg_pay_field(c, "currency", "must be a crypto currency");
+		cg_vld_error(&v, "currency", "must be a crypto currency");
 	else if (ra == 0)
-		cg_pay_field(c, "currency", "unknown currency");
+		cg_vld_error(&v, "currency", "unknown currency");
 	if (vs == NULL || strlen(vs) > 32)
-		cg_pay_field(c, "vs", "required: a fiat currency code (USD)");
+		cg_vld_error(&v, "vs", "required: a fiat currency code (USD)");
 	else if ((rq = cg_catalog_currency(db, vs, &q)) == 1 &&
 	    strcmp(q.kind, "FIAT") != 0)
-		cg_pay_field(c, "vs", "must be a fiat currency");
+		cg_vld_error(&v, "vs", "must be a fiat currency");
 	else if (rq == 0)
-		cg_pay_field(c, "vs", "unknown currency");
-	if (ra < 0 || rq < 0) {
-		cg_pay_error(c, 503, "database error");
+		cg_vld_error(&v, "vs", "unknown currency");
+	if (ra < 0 || rq < 0 || v.nerrors) {
+		if (ra < 0 || rq < 0)
+			cg_api_set_db_error(call, db);
+		else
+			cg_api_set_vld_errors(call, &v);
+		cg_vld_free(&v);
 		return;
 	}
-	if (c->nfields) {
-		cg_pay_error(c, 422, "bad query parameter");
-		return;
-	}
+	cg_vld_free(&v);
 	rc = cg_rates_lookup(db, (const char *const *)cfg->rates.sources,
 	    cfg->rates.source_count, cfg->rates.max_age_s, a.id, q.id,
 	    cg_now_ms(), &r);
 	if (rc < 0) {
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
 	if (rc == 0) {
-		cg_pay_error(c, 503, "no exchange rate for %s/%s younger than "
+		cg_api_set_problem(call, 503, "no exchange rate for %s/%s younger than "
 		    "%lld s from the configured sources", a.code, q.code,
 		    (long long)cfg->rates.max_age_s);
 		return;
@@ -166,21 +169,38 @@ rates_get(struct cg_pay_call *c, struct cg_db *db)
 	    &u) != 0 || cg_dec_format(u, 8, CG_DEC_TRIM, trimmed,
 	    sizeof(trimmed)) < 0)
 		snprintf(trimmed, sizeof(trimmed), "%s", r.price);
-	c->reply = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "currency",
+	cg_api_set_json(call, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "currency",
 	    a.code, "vs", q.code, "rate", trimmed, "source", r.source,
-	    "observed_at", iso, "max_age_s", (json_int_t)cfg->rates.max_age_s);
-	c->status = 200;
+	    "observed_at", iso, "max_age_s", (json_int_t)cfg->rates.max_age_s));
+}
+
+static void
+networks_list(struct cg_api_call *call)
+{
+	cg_api_sql(call, networks_list_sql, NULL);
+}
+
+static void
+currencies_list(struct cg_api_call *call)
+{
+	cg_api_sql(call, currencies_list_sql, NULL);
+}
+
+static void
+rates_get(struct cg_api_call *call)
+{
+	cg_api_sql(call, rates_get_sql, NULL);
 }
 
 int
 cg_api_catalog_register(struct cg_daemon *d)
 {
-	if (cg_pay_route(d, "GET", "/api/v1/networks", "networks.list",
-	    networks_list) != 0 ||
-	    cg_pay_route(d, "GET", "/api/v1/currencies", "currencies.list",
-	    currencies_list) != 0 ||
-	    cg_pay_route(d, "GET", "/api/v1/rates", "rates.get",
-	    rates_get) != 0)
+	if (cg_api_route(d->api, "GET", "/api/v1/networks", "networks.list",
+	    networks_list, CG_API_MERCHANT | CG_API_OPERATOR) != 0 ||
+	    cg_api_route(d->api, "GET", "/api/v1/currencies", "currencies.list",
+	    currencies_list, CG_API_MERCHANT | CG_API_OPERATOR) != 0 ||
+	    cg_api_route(d->api, "GET", "/api/v1/rates", "rates.get",
+	    rates_get, CG_API_MERCHANT | CG_API_OPERATOR) != 0)
 		return -1;
 	return 0;
 }

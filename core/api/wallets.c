@@ -21,9 +21,9 @@
 #include "config/config.h"
 #include "db/db.h"
 #include "db/testkeys.h"
-#include "http/server.h"
+#include "api/api.h"
+#include "api/validate.h"
 #include "payments/catalog.h"
-#include "payments/httpglue.h"
 #include "payments/invoice_view.h"
 #include "payments/module.h"
 #include "plugins/registry.h"
@@ -94,11 +94,12 @@ wallet_json(struct cg_db *db, const char *merchant_id, const char *id,
 /* ---- register --------------------------------------------------------- */
 
 struct reg {
-	struct cg_pay_call *c;
+	struct cg_api_call *call;
 	struct cg_network_row net;
 	struct cg_currency_row cur;
 	const char *xpub;
 	const char *path;
+	char addr[FIRST_ADDRESSES][129];
 	char id[CG_ID_SIZE];
 	int64_t now;
 };
@@ -106,175 +107,178 @@ struct reg {
 #define REG_OTHER_KEY 2
 #define REG_EXISTS 3
 
+/* The answer: the wallet and the first addresses its key derives. */
+static int
+register_answer(struct cg_db *db, struct reg *r)
+{
+	json_t *w = NULL, *first = json_array();
+	const char *mid = cg_api_merchant_id(r->call);
+
+	if (wallet_json(db, mid, r->id, &w) != 1) {
+		json_decref(first);
+		return CG_DB_ERR;
+	}
+	for (int i = 0; i < FIRST_ADDRESSES; i++) {
+		char p[96];
+
+		snprintf(p, sizeof(p), "%s/0/%d", r->path ? r->path : "m", i);
+		json_array_append_new(first, json_pack("{s:i, s:s, s:s}",
+		    "index", i, "path", p, "address", r->addr[i]));
+	}
+	json_object_set_new(w, "first_addresses", first);
+	if (cg_api_audit(db, r->call, mid, "CREATE", "wallet", r->id, NULL,
+	    w) != 0) {
+		json_decref(w);
+		return CG_DB_ERR;
+	}
+	cg_api_set_json(r->call, 201, w);
+	return 0;
+}
+
 static int
 register_tx(struct cg_db *db, void *arg)
 {
 	struct reg *r = arg;
-	struct cg_pay_call *c = r->c;
-	char have[256] = "", cid[CG_ID_SIZE], aid[CG_ID_SIZE];
+	const char *mid = cg_api_merchant_id(r->call);
+	char have[256] = "", cid[CG_ID_SIZE], loc[64];
 	int rc;
 
+	/* One key per merchant and network: the counter row is its home. */
 	rc = cg_db_query_str(db, have, sizeof(have), "SELECT xpub FROM "
 	    "address_counters WHERE merchant_id = ? AND network_id = ? FOR "
-	    "UPDATE", "ss", c->merchant_id, r->net.id);
+	    "UPDATE", "ss", mid, r->net.id);
 	if (rc < 0)
 		return CG_DB_ERR;
 	if (rc == 1 && strcmp(have, r->xpub) != 0)
 		return REG_OTHER_KEY;
-	if (rc == 0) {
-		if (cg_id_new(cid) != 0 || cg_db_run(db, "INSERT INTO "
-		    "address_counters (id, merchant_id, network_id, xpub, "
-		    "account_path, next_index, created_at, updated_at) VALUES "
-		    "(?, ?, ?, ?, ?, 0, ?, ?)", "sssss" "tt", cid,
-		    c->merchant_id, r->net.id, r->xpub, r->path, r->now,
-		    r->now) != 1)
-			return CG_DB_ERR;
-	}
+	if (rc == 0 && (cg_id_new(cid) != 0 || cg_db_run(db, "INSERT INTO "
+	    "address_counters (id, merchant_id, network_id, xpub, "
+	    "account_path, next_index, created_at, updated_at) VALUES "
+	    "(?, ?, ?, ?, ?, 0, ?, ?)", "sssss" "tt", cid, mid, r->net.id,
+	    r->xpub, r->path, r->now, r->now) != 1))
+		return CG_DB_ERR;
 	if (cg_db_run(db, "INSERT INTO wallets (id, merchant_id, currency_id, "
 	    "network_id, xpub, account_path, created_at, updated_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", "ssssss" "tt", r->id, c->merchant_id,
-	    r->cur.id, r->net.id, r->xpub, r->path, r->now, r->now) != 1)
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", "ssssss" "tt", r->id, mid, r->cur.id,
+	    r->net.id, r->xpub, r->path, r->now, r->now) != 1)
 		return cg_db_err_duplicate(cg_db_errno(db)) ? REG_EXISTS :
 		    CG_DB_ERR;
-	if (cg_id_new(aid) != 0 || cg_db_run(db, "INSERT INTO audit_logs (id, "
-	    "merchant_id, api_key_id, actor_type, action, entity_type, "
-	    "entity_id, new_values, ip_address, endpoint, http_method, "
-	    "request_id, created_at) VALUES (?, ?, ?, 'API_KEY', 'CREATE', "
-	    "'wallet', ?, JSON_OBJECT('currency', ?, 'network', ?, 'xpub', ?), "
-	    "?, '/api/v1/wallets', 'POST', ?, ?)", "sssssssss" "t", aid,
-	    c->merchant_id, c->api_key_id, r->id, r->cur.code, r->net.code,
-	    r->xpub, c->ip, cg_http_req_id(c->req), r->now) != 1)
+	if (register_answer(db, r) != 0)
 		return CG_DB_ERR;
+	snprintf(loc, sizeof(loc), "/api/v1/wallets/%s", r->id);
+	cg_api_add_header(r->call, "Location", loc);
+	return cg_api_idem_save(db, r->call, "wallet", r->id);
+}
+
+/* Catalog checks of the body: 0, or -1 with the answer set. */
+static int
+register_refs(struct cg_api_call *call, struct cg_db *db, struct reg *r,
+    struct cg_vld *v, const char *cur, const char *net)
+{
+	int dev = cg_api_daemon(call)->cfg->daemon.development;
+	int rn, rc;
+
+	rn = cg_catalog_network(db, net, &r->net);
+	rc = cg_catalog_currency(db, cur, &r->cur);
+	if (rn < 0 || rc < 0) {
+		cg_api_set_db_error(call, db);
+		return -1;
+	}
+	if (rn == 0 || !cg_network_usable(&r->net, dev))
+		cg_vld_error(v, "network", "unknown network");
+	if (rc == 0)
+		cg_vld_error(v, "currency", "unknown currency");
+	else if (rn == 1 && strcmp(r->cur.network_id, r->net.id) != 0)
+		cg_vld_error(v, "currency", "%s is not a currency of network %s",
+		    r->cur.code, r->net.code);
+	if (v->nerrors) {
+		cg_api_set_vld_errors(call, v);
+		return -1;
+	}
 	return 0;
 }
 
-static const char *const register_fields[] = { "currency", "network",
-	"xpub", "account_path", NULL };
-
-static const char *
-str_field(struct cg_pay_call *c, json_t *o, const char *name, size_t max,
-    int required)
+/* The network plugin checks the key (version bytes, depth, checksum) and
+ * derives the first addresses; a publicly known test key is refused on a
+ * mainnet outside development. 0, or -1 with the answer set. */
+static int
+register_key(struct cg_api_call *call, struct reg *r, struct cg_vld *v)
 {
-	json_t *v = json_object_get(o, name);
+	struct cg_daemon *d = cg_api_daemon(call);
+	struct cg_plugin_instance *pl = cg_network_plugin(d->plugins,
+	    r->net.code);
+	char err[256];
 
-	if (v == NULL || json_is_null(v)) {
-		if (required)
-			cg_pay_field(c, name, "required");
-		return NULL;
+	if (pl == NULL) {
+		cg_api_set_problem(call, 503, "Network %s is not served by this "
+		    "gateway.", r->net.code);
+		return -1;
 	}
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) > max ||
-	    strlen(json_string_value(v)) != json_string_length(v)) {
-		cg_pay_field(c, name, "a string of 1 to %zu characters", max);
-		return NULL;
+	if (cg_plugin_check_xpub(pl, r->xpub) != 0)
+		cg_vld_error(v, "xpub", "not an account-level extended public "
+		    "key for %s (version bytes, depth 3, checksum)", r->net.code);
+	else if (cg_testkey_guard(d->cfg->daemon.development != 0,
+	    r->net.testnet != 0, r->xpub, err, sizeof(err)) != 0)
+		cg_vld_error(v, "xpub", "%s", err);
+	if (v->nerrors) {
+		cg_api_set_vld_errors(call, v);
+		return -1;
 	}
-	return json_string_value(v);
+	for (uint32_t i = 0; i < FIRST_ADDRESSES; i++)
+		if (cg_plugin_derive_address(pl, r->xpub, i, r->addr[i],
+		    sizeof(r->addr[i]), NULL) != 0) {
+			cg_api_set_problem(call, 503, "The %s plugin cannot "
+			    "derive from this key.", r->net.code);
+			return -1;
+		}
+	return 0;
 }
 
 static void
-wallet_register(struct cg_pay_call *c, struct cg_db *db)
+wallet_register_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	struct reg r = { .c = c, .now = cg_now_ms() };
-	struct cg_plugin_instance *pl = NULL;
-	const char *cur, *net;
-	char err[256], addr[FIRST_ADDRESSES][129];
-	json_t *o, *first, *w = NULL;
-	int rn = 0, rcur = 0, rc;
+	struct reg r = { .call = call, .now = cg_now_ms() };
+	const char *cur = NULL, *net = NULL;
+	struct cg_vld v;
+	int rc;
 
-	if ((o = cg_pay_body(c, register_fields)) == NULL)
+	if (cg_api_parse_body(call, &v, false) != 0)
 		return;
-	cur = str_field(c, o, "currency", 32, 1);
-	net = str_field(c, o, "network", 32, 1);
-	r.xpub = str_field(c, o, "xpub", 200, 1);
-	r.path = str_field(c, o, "account_path", 64, 0);
-	if (net && ((rn = cg_catalog_network(db, net, &r.net)) == 0 ||
-	    (rn == 1 && !cg_network_usable(&r.net, c->d->cfg->daemon.development))))
-		cg_pay_field(c, "network", "unknown network");
-	if (cur && (rcur = cg_catalog_currency(db, cur, &r.cur)) == 0)
-		cg_pay_field(c, "currency", "unknown currency");
-	else if (rcur == 1 && rn == 1 && strcmp(r.cur.network_id, r.net.id))
-		cg_pay_field(c, "currency", "%s is not a currency of network %s",
-		    r.cur.code, r.net.code);
-	if (rn < 0 || rcur < 0) {
-		cg_pay_error(c, 503, "database error");
+	cg_vld_str(&v, "currency", CG_VLD_REQUIRED, 1, 32, &cur);
+	cg_vld_str(&v, "network", CG_VLD_REQUIRED, 1, 32, &net);
+	cg_vld_str(&v, "xpub", CG_VLD_REQUIRED, 1, 200, &r.xpub);
+	cg_vld_str(&v, "account_path", 0, 1, 64, &r.path);
+	if (cg_vld_end(&v) != 0) {
+		cg_api_set_vld_errors(call, &v);
 		goto out;
 	}
-	if (c->nfields) {
-		cg_pay_error(c, 422, "the wallet request is not valid");
+	if (register_refs(call, db, &r, &v, cur, net) != 0 ||
+	    register_key(call, &r, &v) != 0)
 		goto out;
-	}
-	if (r.path == NULL)
-		r.path = r.net.account_path[0] ? r.net.account_path : NULL;
-	pl = cg_network_plugin(c->d->plugins, r.net.code);
-	if (pl == NULL) {
-		cg_pay_error(c, 503, "network %s is not served by this gateway",
-		    r.net.code);
-		goto out;
-	}
-	if (cg_plugin_check_xpub(pl, r.xpub) != 0) {
-		cg_pay_field(c, "xpub", "not an account-level extended public "
-		    "key for %s (version bytes, depth 3, checksum)", r.net.code);
-		cg_pay_error(c, 422, "the key does not fit the network");
-		goto out;
-	}
-	if (cg_testkey_guard(c->d->cfg->daemon.development != 0,
-	    r.net.testnet != 0, r.xpub, err, sizeof(err)) != 0) {
-		cg_pay_field(c, "xpub", "%s", err);
-		cg_pay_error(c, 422, "a publicly known test key on a mainnet");
-		goto out;
-	}
-	for (uint32_t i = 0; i < FIRST_ADDRESSES; i++)
-		if (cg_plugin_derive_address(pl, r.xpub, i, addr[i],
-		    sizeof(addr[i]), NULL) != 0) {
-			cg_pay_error(c, 503, "the %s plugin cannot derive from "
-			    "this key", r.net.code);
-			goto out;
-		}
+	if (r.path == NULL && r.net.account_path[0])
+		r.path = r.net.account_path;
 	if (cg_id_new(r.id) != 0) {
-		cg_pay_error(c, 500, "cannot make an id");
+		cg_api_set_problem(call, 500, "Cannot make an id.");
 		goto out;
 	}
 	rc = cg_db_tx(db, register_tx, &r);
 	if (rc == REG_OTHER_KEY) {
-		cg_pay_field(c, "xpub", "this merchant already derives %s "
+		cg_vld_error(&v, "xpub", "this merchant already derives %s "
 		    "addresses from another key", r.net.code);
-		cg_pay_error(c, 409, "one key per merchant and network");
-		goto out;
-	}
-	if (rc == REG_EXISTS) {
-		cg_pay_error(c, 409, "a wallet for %s exists already",
+		cg_api_set_problem(call, 409, "One key per merchant and network: "
+		    "this merchant already derives %s addresses from another "
+		    "key.", r.net.code);
+	} else if (rc == REG_EXISTS)
+		cg_api_set_problem(call, 409, "A wallet for %s exists already.",
 		    r.cur.code);
-		goto out;
-	}
-	if (rc != 0 || wallet_json(db, c->merchant_id, r.id, &w) != 1) {
-		cg_pay_error(c, 503, "database busy; retry");
-		goto out;
-	}
-	first = json_array();
-	for (int i = 0; i < FIRST_ADDRESSES; i++)
-		json_array_append_new(first, json_pack("{s:i, s:s, s:s}",
-		    "index", i, "path", "", "address", addr[i]));
-	if (r.path) {
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(first, i, e) {
-			char p[96];
-
-			snprintf(p, sizeof(p), "%s/0/%zu", r.path, i);
-			json_object_set_new(e, "path", json_string(p));
-		}
-	}
-	json_object_set_new(w, "first_addresses", first);
-	c->reply = w;
-	c->status = 201;
-	snprintf(c->location, sizeof(c->location), "/api/v1/wallets/%s", r.id);
+	else if (rc != 0)
+		cg_api_set_db_error(call, db);
 out:
-	json_decref(o);
+	cg_vld_free(&v);
 }
 
 static void
-wallet_list(struct cg_pay_call *c, struct cg_db *db)
+wallet_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	char sql[sizeof(wallet_select) + 96];
 	struct cg_stmt *st;
@@ -283,9 +287,9 @@ wallet_list(struct cg_pay_call *c, struct cg_db *db)
 
 	snprintf(sql, sizeof(sql), "%sWHERE w.merchant_id = ? ORDER BY "
 	    "c.display_priority, c.code", wallet_select);
-	st = cg_db_query(db, sql, "s", c->merchant_id);
+	st = cg_db_query(db, sql, "s", cg_api_merchant_id(call));
 	if (st == NULL) {
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
 	data = json_array();
@@ -294,134 +298,107 @@ wallet_list(struct cg_pay_call *c, struct cg_db *db)
 	cg_stmt_close(st);
 	if (rc < 0) {
 		json_decref(data);
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
-	c->reply = json_pack("{s:s, s:o}", "object", "list", "data", data);
-	c->status = 200;
+	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
 }
 
-static void
-wallet_history(struct cg_pay_call *c, struct cg_db *db)
+static json_t *
+posting_json(const struct cg_stmt *st, unsigned dec, int64_t *version)
 {
-	const char *id = cg_http_req_param(c->req, "id");
-	char cur_id[CG_ID_SIZE] = "", next[96] = "";
-	int64_t cur_v = -1, dec = 0;
-	int limit, has_cursor, n = 0, rc;
+	cg_stmt_i64(st, 1, version);
+	return json_pack("{s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
+	    "s:o, s:o}", "id", cg_stmt_str(st, 0),
+	    "wallet_version", (json_int_t)*version,
+	    "bucket", cg_stmt_str(st, 2), "change_type", cg_stmt_str(st, 3),
+	    "move_kind", cg_stmt_str(st, 4),
+	    "amount", cg_amount_json(cg_stmt_str(st, 5), dec),
+	    "balance_before", cg_amount_json(cg_stmt_str(st, 6), dec),
+	    "balance_after", cg_amount_json(cg_stmt_str(st, 7), dec),
+	    "transaction_id", cg_api_str_json(cg_stmt_str(st, 8)),
+	    "invoice_id", cg_api_str_json(cg_stmt_str(st, 9)),
+	    "description", cg_api_str_json(cg_stmt_str(st, 10)),
+	    "created_at", cg_api_time_json(cg_stmt_str(st, 11)));
+}
+
+/* The ledger is totally ordered by wallet_version: newest first, and the
+ * page cursor carries (wallet_version, id) in the API's cursor format. */
+static void
+wallet_history_sql(struct cg_api_call *call, struct cg_db *db)
+{
+	const char *id = cg_api_param(call, "id");
+	const char *mid = cg_api_merchant_id(call);
+	struct cg_api_page pg;
 	struct cg_stmt *st;
-	json_t *data;
+	int64_t dec = 0, v;
+	int rc;
 
 	if (id == NULL || !cg_id_valid(id) || cg_db_query_i64(db, &dec,
 	    "SELECT c.decimals FROM wallets w JOIN currencies c ON c.id = "
 	    "w.currency_id WHERE w.id = ? AND w.merchant_id = ?", "ss", id,
-	    c->merchant_id) != 1) {
-		cg_pay_error(c, 404, "no such wallet");
+	    mid) != 1) {
+		cg_api_set_not_found(call, "wallet");
 		return;
 	}
-	if (cg_pay_page(c, &limit, &cur_v, cur_id, &has_cursor) != 0)
+	if (cg_api_page_parse(call, &pg) != 0)
 		return;
-	/* The ledger is totally ordered by wallet_version: newest first. */
 	st = cg_db_query(db, "SELECT id, wallet_version, bucket, change_type, "
 	    "move_kind, amount, balance_before, balance_after, transaction_id, "
 	    "invoice_id, description, created_at FROM balance_history WHERE "
 	    "wallet_id = ? AND merchant_id = ? AND wallet_version < ? "
-	    "ORDER BY wallet_version DESC, id DESC LIMIT ?", "ssii", id,
-	    c->merchant_id, has_cursor ? cur_v : INT64_MAX,
-	    (int64_t)limit + 1);
+	    "ORDER BY wallet_version DESC LIMIT ?", "ssii", id, mid,
+	    pg.has_cursor ? pg.after_ms : INT64_MAX, (int64_t)pg.limit + 1);
 	if (st == NULL) {
-		cg_pay_error(c, 503, "database error");
+		cg_api_set_db_error(call, db);
 		return;
 	}
-	data = json_array();
+	pg.data = json_array();
 	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t v = 0;
+		json_t *o = posting_json(st, (unsigned)dec, &v);
 
-		if (n++ == limit)
+		if (cg_api_page_add(&pg, v, cg_stmt_str(st, 0), o) == 0)
 			break;
-		cg_stmt_i64(st, 1, &v);
-		json_array_append_new(data, json_pack("{s:s, s:I, s:s, s:s, s:s, "
-		    "s:o, s:o, s:o, s:s?, s:s?, s:s?, s:o}",
-		    "id", cg_stmt_str(st, 0), "wallet_version", (json_int_t)v,
-		    "bucket", cg_stmt_str(st, 2), "change_type", cg_stmt_str(st, 3),
-		    "move_kind", cg_stmt_str(st, 4),
-		    "amount", cg_amount_json(cg_stmt_str(st, 5), (unsigned)dec),
-		    "balance_before", cg_amount_json(cg_stmt_str(st, 6),
-		    (unsigned)dec),
-		    "balance_after", cg_amount_json(cg_stmt_str(st, 7),
-		    (unsigned)dec),
-		    "transaction_id", cg_stmt_str(st, 8),
-		    "invoice_id", cg_stmt_str(st, 9),
-		    "description", cg_stmt_str(st, 10),
-		    "created_at", cg_time_json(cg_stmt_str(st, 11))));
-		cg_pay_cursor(v, cg_stmt_str(st, 0), next, sizeof(next));
 	}
 	cg_stmt_close(st);
 	if (rc < 0) {
-		json_decref(data);
-		cg_pay_error(c, 503, "database error");
+		json_decref(pg.data);
+		cg_api_set_db_error(call, db);
 		return;
 	}
-	c->reply = json_pack("{s:s, s:o, s:b, s:s?}", "object", "list", "data",
-	    data, "has_more", n > limit, "next_cursor",
-	    n > limit ? next : NULL);
-	c->status = 200;
+	cg_api_set_json(call, 200, cg_api_page_result(&pg));
 }
 
 /* ---- auto-withdrawal settings ----------------------------------------- */
 
-static const char *const patch_fields[] = { "auto_withdraw_enabled",
-	"auto_withdraw_address", "auto_withdraw_threshold",
-	"low_balance_threshold", "active", NULL };
-
-/* A threshold: absent (keep), null (clear) or a decimal string >= 0 with at
- * most `dec` decimals, written as DECIMAL(36,18) text into out. */
-static int
-threshold(struct cg_pay_call *c, json_t *o, const char *name, unsigned dec,
-    char *out, size_t size, int *set)
-{
-	json_t *v = json_object_get(o, name);
-	const char *s;
-	cg_i128 u;
-
-	*set = v != NULL;
-	if (v == NULL || json_is_null(v)) {
-		out[0] = '\0';
-		return 0;
-	}
-	s = json_string_value(v);
-	if (s == NULL || cg_dec_parse(s, strlen(s), dec, 18 + dec,
-	    CG_ROUND_STRICT, &u) != 0 || u < 0) {
-		cg_pay_field(c, name, "a decimal string >= 0 with at most %u "
-		    "decimals", dec);
-		return -1;
-	}
-	/* DECIMAL(36,18) text from units at scale dec. */
-	if (cg_dec_rescale(u, dec, 18, CG_ROUND_EXACT, &u) != 0 ||
-	    cg_dec_format(u, 18, 0, out, size) < 0)
-		return -1;
-	return 0;
-}
-
 struct patch {
-	struct cg_pay_call *c;
-	json_t *o;
-	const char *id, *addr, *thr, *low;
-	int set_addr, set_thr, set_low;
+	struct cg_api_call *call;
+	const char *id;
+	int en, act, addr, thr, low;        /* CG_VLD_* results */
+	bool enabled, active;
+	const char *address;
+	char threshold[CG_DEC_STRLEN], low_balance[CG_DEC_STRLEN];
 };
 
 #define PATCH_NOT_FOUND 2
 #define PATCH_INCOMPLETE 3
 
+static int
+given(int r)
+{
+	return r == CG_VLD_SET || r == CG_VLD_NULL;
+}
+
 /* One statement keeps each column or takes its new value ("? = 1" marks
- * a column as given); the check after it rolls an incomplete
- * auto-withdrawal back. */
+ * a column as given); the CHECK that an enabled auto-withdrawal has an
+ * address and a threshold rolls an incomplete change back. */
 static int
 patch_tx(struct cg_db *db, void *arg)
 {
 	struct patch *p = arg;
-	json_t *en = json_object_get(p->o, "auto_withdraw_enabled");
-	json_t *act = json_object_get(p->o, "active");
-	int64_t n, now = cg_now_ms();
+	const char *mid = cg_api_merchant_id(p->call);
+	json_t *w = NULL;
+	int64_t n;
 
 	n = cg_db_run(db, "UPDATE wallets SET "
 	    "auto_withdraw_enabled = IF(? = 1, ?, auto_withdraw_enabled), "
@@ -431,118 +408,138 @@ patch_tx(struct cg_db *db, void *arg)
 	    "low_balance_threshold = IF(? = 1, ?, low_balance_threshold), "
 	    "updated_at = ? WHERE id = ? AND merchant_id = ?",
 	    "ii" "ii" "is" "is" "is" "tss",
-	    (int64_t)(en != NULL), (int64_t)json_is_true(en),
-	    (int64_t)(act != NULL), (int64_t)json_is_true(act),
-	    (int64_t)p->set_addr, p->addr, (int64_t)p->set_thr, p->thr,
-	    (int64_t)p->set_low, p->low, now, p->id, p->c->merchant_id);
-	/* 4025: the CHECK that an enabled auto-withdrawal is complete. */
+	    (int64_t)given(p->en), (int64_t)p->enabled,
+	    (int64_t)given(p->act), (int64_t)p->active,
+	    (int64_t)given(p->addr), p->addr == CG_VLD_SET ? p->address : NULL,
+	    (int64_t)given(p->thr), p->thr == CG_VLD_SET ? p->threshold : NULL,
+	    (int64_t)given(p->low), p->low == CG_VLD_SET ? p->low_balance :
+	    NULL, cg_now_ms(), p->id, mid);
+	/* 4025: a CHECK constraint refused the row. */
 	if (n < 0)
 		return cg_db_errno(db) == 4025 ? PATCH_INCOMPLETE : CG_DB_ERR;
 	if (n == 0)
 		return PATCH_NOT_FOUND;
-	if (cg_db_query_i64(db, &n, "SELECT COUNT(*) FROM wallets WHERE id = ? "
-	    "AND auto_withdraw_enabled = 1 AND (auto_withdraw_address IS NULL "
-	    "OR auto_withdraw_threshold IS NULL)", "s", p->id) < 0)
+	if (wallet_json(db, mid, p->id, &w) != 1)
 		return CG_DB_ERR;
-	return n > 0 ? PATCH_INCOMPLETE : 0;
+	if (cg_api_audit(db, p->call, mid, "UPDATE", "wallet", p->id, NULL,
+	    w) != 0) {
+		json_decref(w);
+		return CG_DB_ERR;
+	}
+	cg_api_set_json(p->call, 200, w);
+	return 0;
+}
+
+/* A decimal setting at the currency's decimals, as DECIMAL(36,18) text. */
+static int
+patch_decimal(struct cg_vld *v, const char *field, unsigned dec, char *out)
+{
+	cg_i128 u;
+	int r = cg_vld_decimal(v, field, CG_VLD_NULLABLE, dec, 18 + dec, false,
+	    &u);
+
+	if (r == CG_VLD_SET && (cg_dec_rescale(u, dec, 18, CG_ROUND_EXACT,
+	    &u) != 0 || cg_dec_format(u, 18, 0, out, CG_DEC_STRLEN) < 0)) {
+		cg_vld_error(v, field, "too large");
+		return CG_VLD_BAD;
+	}
+	return r;
 }
 
 static void
-wallet_patch(struct cg_pay_call *c, struct cg_db *db)
+wallet_patch_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	const char *id = cg_http_req_param(c->req, "id");
-	char net[33] = "", thr[CG_DEC_STRLEN], low[CG_DEC_STRLEN], canon[129];
-	int set_thr, set_low, rc, set_addr;
-	json_t *o = NULL, *v;
-	const char *addr = NULL;
+	struct patch p = { .call = call, .id = cg_api_param(call, "id") };
+	char net[33] = "", canon[129];
+	struct cg_plugin_instance *pl;
+	struct cg_vld v;
 	int64_t dec = 0;
-	struct patch p;
+	int rc;
 
-	if (id == NULL || !cg_id_valid(id) || cg_db_query_i64(db, &dec,
+	if (p.id == NULL || !cg_id_valid(p.id) || cg_db_query_i64(db, &dec,
 	    "SELECT c.decimals FROM wallets w JOIN currencies c ON c.id = "
-	    "w.currency_id WHERE w.id = ? AND w.merchant_id = ?", "ss", id,
-	    c->merchant_id) != 1 || cg_db_query_str(db, net, sizeof(net),
-	    "SELECT n.code FROM wallets w JOIN networks n ON n.id = "
-	    "w.network_id WHERE w.id = ?", "s", id) != 1) {
-		cg_pay_error(c, 404, "no such wallet");
+	    "w.currency_id WHERE w.id = ? AND w.merchant_id = ?", "ss", p.id,
+	    cg_api_merchant_id(call)) != 1 || cg_db_query_str(db, net,
+	    sizeof(net), "SELECT n.code FROM wallets w JOIN networks n ON "
+	    "n.id = w.network_id WHERE w.id = ?", "s", p.id) != 1) {
+		cg_api_set_not_found(call, "wallet");
 		return;
 	}
-	if ((o = cg_pay_body(c, patch_fields)) == NULL)
+	if (cg_api_parse_body(call, &v, false) != 0)
 		return;
-	v = json_object_get(o, "auto_withdraw_enabled");
-	if (v && !json_is_boolean(v))
-		cg_pay_field(c, "auto_withdraw_enabled", "true or false");
-	v = json_object_get(o, "active");
-	if (v && !json_is_boolean(v))
-		cg_pay_field(c, "active", "true or false");
-	v = json_object_get(o, "auto_withdraw_address");
-	set_addr = v != NULL;
-	if (v && !json_is_null(v)) {
-		struct cg_plugin_instance *pl = cg_network_plugin(c->d->plugins,
-		    net);
-
-		addr = json_string_value(v);
-		if (addr == NULL || strlen(addr) > 128)
-			cg_pay_field(c, "auto_withdraw_address", "an address");
-		else if (pl != NULL) {
-			rc = cg_plugin_validate_address(pl, addr, canon,
-			    sizeof(canon), NULL);
-			if (rc == 0)
-				addr = canon;
-			else if (rc != -ENOSYS)
-				cg_pay_field(c, "auto_withdraw_address",
-				    "not a valid %s address", net);
-		}
+	p.en = cg_vld_bool(&v, "auto_withdraw_enabled", 0, &p.enabled);
+	p.act = cg_vld_bool(&v, "active", 0, &p.active);
+	p.addr = cg_vld_str(&v, "auto_withdraw_address", CG_VLD_NULLABLE, 1,
+	    128, &p.address);
+	p.thr = patch_decimal(&v, "auto_withdraw_threshold", (unsigned)dec,
+	    p.threshold);
+	p.low = patch_decimal(&v, "low_balance_threshold", (unsigned)dec,
+	    p.low_balance);
+	pl = cg_network_plugin(cg_api_daemon(call)->plugins, net);
+	if (p.addr == CG_VLD_SET && pl != NULL) {
+		/* The plugin says whether it is an address, and its form. */
+		rc = cg_plugin_validate_address(pl, p.address, canon,
+		    sizeof(canon), NULL);
+		if (rc == 0)
+			p.address = canon;
+		else if (rc != -ENOSYS)
+			cg_vld_error(&v, "auto_withdraw_address", "not a valid %s "
+			    "address", net);
 	}
-	threshold(c, o, "auto_withdraw_threshold", (unsigned)dec, thr,
-	    sizeof(thr), &set_thr);
-	threshold(c, o, "low_balance_threshold", (unsigned)dec, low,
-	    sizeof(low), &set_low);
-	if (c->nfields) {
-		cg_pay_error(c, 422, "the wallet settings are not valid");
+	if (cg_vld_end(&v) != 0) {
+		cg_api_set_vld_errors(call, &v);
 		goto out;
 	}
-	p.c = c;
-	p.o = o;
-	p.id = id;
-	p.addr = addr;
-	p.set_addr = set_addr;
-	p.thr = set_thr ? (thr[0] ? thr : NULL) : NULL;
-	p.set_thr = set_thr;
-	p.low = set_low ? (low[0] ? low : NULL) : NULL;
-	p.set_low = set_low;
 	rc = cg_db_tx(db, patch_tx, &p);
 	if (rc == PATCH_INCOMPLETE) {
-		cg_pay_field(c, "auto_withdraw_enabled", "needs "
+		cg_vld_error(&v, "auto_withdraw_enabled", "needs "
 		    "auto_withdraw_address and auto_withdraw_threshold");
-		cg_pay_error(c, 422, "auto-withdrawal is incomplete");
-		goto out;
-	}
-	if (rc != 0) {
-		cg_pay_error(c, rc == PATCH_NOT_FOUND ? 404 : 503,
-		    rc == PATCH_NOT_FOUND ? "no such wallet" : "database error");
-		goto out;
-	}
-	if (wallet_json(db, c->merchant_id, id, &c->reply) != 1) {
-		cg_pay_error(c, 503, "database error");
-		goto out;
-	}
-	c->status = 200;
+		cg_api_set_vld_errors(call, &v);
+	} else if (rc == PATCH_NOT_FOUND)
+		cg_api_set_not_found(call, "wallet");
+	else if (rc != 0)
+		cg_api_set_db_error(call, db);
 out:
-	json_decref(o);
+	cg_vld_free(&v);
+}
+
+static void
+wallet_register(struct cg_api_call *call)
+{
+	cg_api_sql(call, wallet_register_sql, NULL);
+}
+
+static void
+wallet_list(struct cg_api_call *call)
+{
+	cg_api_sql(call, wallet_list_sql, NULL);
+}
+
+static void
+wallet_history(struct cg_api_call *call)
+{
+	cg_api_sql(call, wallet_history_sql, NULL);
+}
+
+static void
+wallet_patch(struct cg_api_call *call)
+{
+	cg_api_sql(call, wallet_patch_sql, NULL);
 }
 
 int
 cg_api_wallets_register(struct cg_daemon *d)
 {
-	if (cg_pay_route(d, "POST", "/api/v1/wallets", "wallets.create",
-	    wallet_register) != 0 ||
-	    cg_pay_route(d, "GET", "/api/v1/wallets", "wallets.list",
-	    wallet_list) != 0 ||
-	    cg_pay_route(d, "GET", "/api/v1/wallets/{id}/history",
-	    "wallets.history", wallet_history) != 0 ||
-	    cg_pay_route(d, "PATCH", "/api/v1/wallets/{id}", "wallets.update",
-	    wallet_patch) != 0)
+	struct cg_api *api = d->api;
+
+	if (cg_api_route(api, "POST", "/api/v1/wallets", "wallets.create",
+	    wallet_register, CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
+	    cg_api_route(api, "GET", "/api/v1/wallets", "wallets.list",
+	    wallet_list, CG_API_MERCHANT) != 0 ||
+	    cg_api_route(api, "GET", "/api/v1/wallets/{id}/history",
+	    "wallets.history", wallet_history, CG_API_MERCHANT) != 0 ||
+	    cg_api_route(api, "PATCH", "/api/v1/wallets/{id}",
+	    "wallets.update", wallet_patch, CG_API_MERCHANT) != 0)
 		return -1;
 	return 0;
 }

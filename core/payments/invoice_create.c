@@ -19,9 +19,7 @@
 #include "util/decimal.h"
 #include "util/log.h"
 
-#define IDEM_TTL_MS (24LL * 3600 * 1000)
 /* fn results besides 0 and CG_DB_ERR */
-#define TX_IDEM_DUP 2
 #define TX_NO_KEY 3
 #define TX_PLUGIN 4
 
@@ -46,7 +44,7 @@ struct plan {
 	bool notify;
 	char business[201];
 	char id[CG_ID_SIZE];
-	char *body;
+	json_t *invoice;
 };
 
 static int
@@ -296,46 +294,6 @@ load_wallet(struct cg_db *db, struct plan *p)
 	return 0;
 }
 
-/* ---- idempotency ----------------------------------------------------- */
-
-/* 1: answered from a stored record (replay, 409 or 422), 0: go on. */
-static int
-idem_lookup(struct cg_db *db, struct plan *p)
-{
-	const struct cg_invoice_request *r = p->req;
-	struct cg_stmt *st;
-	int rc;
-
-	if (r->idem_key == NULL)
-		return 0;
-	st = cg_db_query(db, "SELECT request_hash, status, response_status, "
-	    "response_body, resource_id FROM idempotency_keys WHERE "
-	    "scope_id = ? AND idem_key = ? AND expires_at > ?", "sst",
-	    r->merchant_id, r->idem_key, p->now);
-	if (st == NULL)
-		return fail(p->res, 500, "database error"), 1;
-	rc = cg_stmt_fetch(st);
-	if (rc == 1) {
-		int64_t code = 0;
-
-		if (strcmp(cg_stmt_str(st, 0), r->request_hash) != 0)
-			fail(p->res, 422, "this Idempotency-Key was used with "
-			    "another request");
-		else if (strcmp(cg_stmt_str(st, 1), "COMPLETED") != 0 ||
-		    cg_stmt_i64(st, 2, &code) != 0 || cg_stmt_str(st, 3) == NULL)
-			fail(p->res, 409, "a request with this Idempotency-Key "
-			    "is in progress");
-		else {
-			p->res->status = (int)code;
-			p->res->body = strdup(cg_stmt_str(st, 3));
-			snprintf(p->res->invoice_id, CG_ID_SIZE, "%s",
-			    cg_stmt_str(st, 4) ? cg_stmt_str(st, 4) : "");
-		}
-	}
-	cg_stmt_close(st);
-	return rc != 0 ? 1 : 0;
-}
-
 /* ---- the transaction ----------------------------------------------------- */
 
 static int
@@ -409,35 +367,6 @@ insert_outbox(struct cg_db *db, struct plan *p, json_t *inv)
 }
 
 static int
-insert_audit(struct cg_db *db, struct plan *p)
-{
-	char id[CG_ID_SIZE];
-	json_t *nv;
-	char *text;
-	int64_t n;
-
-	if (cg_id_new(id) != 0)
-		return CG_DB_ERR;
-	nv = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "amount",
-	    p->req->amount, "currency", p->cur.code, "pay_amount",
-	    p->pay_amount, "pay_currency", p->pay.code, "network",
-	    p->net.code, "status", "new");
-	text = nv ? json_dumps(nv, JSON_COMPACT) : NULL;
-	json_decref(nv);
-	if (text == NULL)
-		return CG_DB_ERR;
-	n = cg_db_run(db, "INSERT INTO audit_logs (id, merchant_id, api_key_id, "
-	    "actor_type, action, entity_type, entity_id, new_values, "
-	    "ip_address, endpoint, http_method, request_id, created_at) "
-	    "VALUES (?, ?, ?, ?, 'CREATE', 'invoice', ?, ?, ?, ?, 'POST', ?, ?)",
-	    "sssssssss" "t", id, p->req->merchant_id, p->req->api_key_id,
-	    p->req->api_key_id ? "API_KEY" : "SYSTEM", p->id, text, p->req->ip,
-	    "/api/v1/invoices", p->req->request_id, p->now);
-	free(text);
-	return n == 1 ? 0 : CG_DB_ERR;
-}
-
-static int
 create_tx(struct cg_db *db, void *arg)
 {
 	struct plan *p = arg;
@@ -446,12 +375,11 @@ create_tx(struct cg_db *db, void *arg)
 	struct cg_uri_request uri = { sizeof(uri), 0, NULL, NULL, NULL, NULL,
 	    NULL };
 	char uribuf[2049], rate_text[CG_DEC_STRLEN];
-	json_t *inv = NULL;
 	int64_t exists = 0;
 	int rc;
 
-	free(p->body);
-	p->body = NULL;
+	json_decref(p->invoice);
+	p->invoice = NULL;
 	/* A COMMIT lost with the connection may have happened: then the
 	 * invoice is there and this run only reads it back. */
 	if (cg_db_query_i64(db, &exists, "SELECT COUNT(*) FROM invoices WHERE "
@@ -495,37 +423,14 @@ create_tx(struct cg_db *db, void *arg)
 		 * unique address_pool_id both say so; this is the check. */
 		if (cg_pool_assign(db, a.id, p->id, p->now) != 1)
 			return CG_DB_ERR;
-		if (insert_audit(db, p) != 0)
-			return CG_DB_ERR;
 	}
-	if (cg_invoice_json(db, r->merchant_id, p->id, &inv) != 1)
+	if (cg_invoice_json(db, r->merchant_id, p->id, &p->invoice) != 1)
 		return CG_DB_ERR;
-	if (exists == 0 && insert_outbox(db, p, inv) != 0) {
-		json_decref(inv);
+	if (exists == 0 && insert_outbox(db, p, p->invoice) != 0)
 		return CG_DB_ERR;
-	}
-	p->body = json_dumps(inv, JSON_COMPACT);
-	json_decref(inv);
-	if (p->body == NULL)
+	if (exists == 0 && r->hook != NULL &&
+	    r->hook(db, r->hook_arg, p->id, p->invoice) != 0)
 		return CG_DB_ERR;
-	if (r->idem_key != NULL && exists == 0) {
-		char iid[CG_ID_SIZE];
-		int64_t n;
-
-		if (cg_id_new(iid) != 0)
-			return CG_DB_ERR;
-		n = cg_db_run(db, "INSERT INTO idempotency_keys (id, merchant_id, "
-		    "idem_key, http_method, request_path, request_hash, status, "
-		    "response_status, response_body, resource_type, "
-		    "resource_id, created_at, completed_at, expires_at) VALUES "
-		    "(?, ?, ?, 'POST', ?, ?, 'COMPLETED', 201, ?, 'invoice', ?, "
-		    "?, ?, ?)", "sssssss" "ttt", iid, r->merchant_id,
-		    r->idem_key, r->request_path, r->request_hash, p->body,
-		    p->id, p->now, p->now, p->now + IDEM_TTL_MS);
-		if (n < 0)
-			return cg_db_err_duplicate(cg_db_errno(db)) ?
-			    TX_IDEM_DUP : CG_DB_ERR;
-	}
 	return 0;
 }
 
@@ -544,8 +449,6 @@ cg_invoice_create(struct cg_db *db, const struct cg_invoice_env *env,
 	p->req = req;
 	p->res = res;
 	p->now = cg_now_ms();
-	if (idem_lookup(db, p))
-		goto out;
 	if (load_refs(db, p) != 0 || compute_amounts(db, p) != 0 ||
 	    load_wallet(db, p) != 0 || load_merchant(db, p) != 0)
 		goto out;
@@ -563,19 +466,12 @@ cg_invoice_create(struct cg_db *db, const struct cg_invoice_env *env,
 	switch (rc) {
 	case 0:
 		res->status = 201;
-		res->body = p->body;
-		p->body = NULL;
+		res->invoice = p->invoice;
+		p->invoice = NULL;
 		snprintf(res->invoice_id, sizeof(res->invoice_id), "%s", p->id);
 		cg_info("invoices", "created id=%s merchant=%s network=%s "
 		    "pay=%s %s", p->id, req->merchant_id, p->net.code,
 		    p->pay_amount, p->pay.code);
-		break;
-	case TX_IDEM_DUP:
-		/* A concurrent request with the same key won the race. */
-		p->now = cg_now_ms();
-		if (!idem_lookup(db, p))
-			fail(res, 409, "a request with this Idempotency-Key is "
-			    "in progress");
 		break;
 	case TX_NO_KEY:
 		field(res, "network", "no extended public key registered for "
@@ -592,7 +488,7 @@ cg_invoice_create(struct cg_db *db, const struct cg_invoice_env *env,
 		break;
 	}
 out:
-	free(p->body);
+	json_decref(p->invoice);
 	free(p);
 	return res->status;
 }

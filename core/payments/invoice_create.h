@@ -9,13 +9,15 @@
  * Safe to retry: the invoice id is chosen before the transaction, so a
  * retry after a COMMIT whose outcome was lost finds the invoice and stops;
  * every other write is guarded by a unique key (address per invoice,
- * derivation index per counter, idempotency key per merchant, event key).
+ * derivation index per counter, event key).
  */
 #ifndef CG_PAYMENTS_INVOICE_CREATE_H
 #define CG_PAYMENTS_INVOICE_CREATE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "util/id.h"
 
@@ -38,13 +40,14 @@ struct cg_invoice_request {
 	const char *description;     /* may be NULL */
 	const char *metadata;        /* JSON object text or NULL */
 	int64_t expires_in_s;        /* 0: merchant default */
-	/* Idempotency (idem_key NULL: none). */
-	const char *idem_key;
-	const char *request_hash;    /* sha256 hex of method, path, body */
-	const char *request_path;
-	/* Audit context. */
-	const char *ip;
-	const char *request_id;
+	/*
+	 * Called inside the transaction once the invoice is written, with
+	 * its Invoice JSON (borrowed); 0 to commit, CG_DB_ERR to fail (and
+	 * retry) the transaction. May be NULL. Runs again on a retry.
+	 */
+	int (*hook)(struct cg_db *db, void *arg, const char *invoice_id,
+	    json_t *invoice);
+	void *hook_arg;
 };
 
 /* Where invoices get rates and plugins. */
@@ -62,15 +65,15 @@ struct cg_invoice_field_error {
 };
 
 struct cg_invoice_result {
-	int status;                  /* 201, 200 (replay), 4xx, 5xx */
+	int status;                  /* 201, 4xx, 5xx */
 	char detail[256];            /* for errors */
 	struct cg_invoice_field_error errors[CG_INVOICE_MAX_ERRORS];
 	size_t nerrors;
 	char invoice_id[CG_ID_SIZE];
-	char *body;                  /* reply JSON text (malloc'd) */
+	json_t *invoice;             /* 201: the Invoice JSON (owned) */
 };
 
-/* Fills res (always); free res->body with free(). Returns res->status. */
+/* Fills res (always); json_decref(res->invoice). Returns res->status. */
 int cg_invoice_create(struct cg_db *db, const struct cg_invoice_env *env,
     const struct cg_invoice_request *req, struct cg_invoice_result *res);
 

@@ -2,12 +2,13 @@
 currencies, merchants with API keys, the testchain key and address rules
 (mirroring tests/payments/testchain.c), and a daemon serving testchain."""
 
-import hashlib
 import os
 import secrets
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "api"))
+import apitest  # noqa: E402
 import cgtest  # noqa: E402
 
 NET_ID = "ctestnettestchain00000000"
@@ -60,25 +61,13 @@ VALUES ('%s', 'TST', 'TST', 'Test coin', 'COIN', '%s', NULL, NULL, 8, 3, NULL),
 
 
 def add_merchant(db, name):
-    """A merchant with a user, settings and an API key; returns
-    (merchant_id, api_key)."""
-    uid = "c" + secrets.token_hex(12)
-    mid = "c" + secrets.token_hex(12)
-    kid = "c" + secrets.token_hex(12)
-    prefix = secrets.token_hex(6)
-    key = "cgk_%s_%s" % (prefix, secrets.token_hex(32))
-    khash = hashlib.sha256(key.encode()).hexdigest()
-    db.sql("""
-INSERT INTO users (id, email, password_hash, role) VALUES
-  ('%s', '%s@example.com', 'x', 'MERCHANT');
-INSERT INTO merchants (id, user_id, business_name, webhook_url) VALUES
-  ('%s', '%s', '%s', 'http://127.0.0.1:9/hook');
-INSERT INTO merchant_settings (id, merchant_id, default_currency,
-  invoice_expiry_minutes) VALUES ('c%s', '%s', 'USD', 30);
-INSERT INTO api_keys (id, merchant_id, name, prefix, key_hash) VALUES
-  ('%s', '%s', 'test', '%s', '%s');
-""" % (uid, uid, mid, uid, name, secrets.token_hex(12), mid, kid, mid,
-       prefix, khash))
+    """A merchant (user, settings, webhook URL) with an API key, made as
+    the API tests make them; returns (merchant_id, api_key)."""
+    _, mid = apitest.make_merchant(db, name=name)
+    db.sql("UPDATE merchants SET webhook_url = 'http://127.0.0.1:9/hook' "
+           "WHERE id = '%s'; UPDATE merchant_settings SET "
+           "invoice_expiry_minutes = 30 WHERE merchant_id = '%s'" % (mid, mid))
+    key, _ = apitest.make_key(db, mid)
     return mid, key
 
 
