@@ -77,15 +77,17 @@ def plugin_env():
     return {"CRYPTIC_GATEWAY_PLUGIN_PATH": (path + ":" if path else "") + here}
 
 
-def daemon(db, seed=True, state=None, max_age_s=900, development=True):
+def daemon(db, seed=True, state=None, max_age_s=900, development=True,
+           plugins=None, sources=("manual",)):
+    inst = {"manual": {"plugin": "manual", "settings": {"rates": RATES}},
+            "testchain": {"plugin": "testchain"}}
+    inst.update(plugins or {})
     return cgtest.Daemon(
-        db, seed=seed, state=state, env=plugin_env(),
-        plugins={"manual": {"plugin": "manual",
-                            "settings": {"rates": RATES}},
-                 "testchain": {"plugin": "testchain"}},
-        extra={"rates": {"sources": ["manual"], "max_age_s": max_age_s,
+        db, seed=seed, state=state, env=plugin_env(), plugins=inst,
+        extra={"rates": {"sources": list(sources), "max_age_s": max_age_s,
                          "poll_interval_s": 3600},
-               "daemon": {"development": development}})
+               "daemon": {"development": development,
+                          "test_clock": development}})
 
 
 def auth(key, extra=None):
