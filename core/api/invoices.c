@@ -210,7 +210,6 @@ invoice_list_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_db_error(call, db);
 		return;
 	}
-	pg.data = json_array();
 	while ((rc = cg_stmt_fetch(st)) == 1) {
 		if (cg_stmt_time_ms(st, 16, &ms) != 0)
 			ms = 0;

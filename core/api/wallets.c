@@ -353,7 +353,6 @@ wallet_history_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_db_error(call, db);
 		return;
 	}
-	pg.data = json_array();
 	while ((rc = cg_stmt_fetch(st)) == 1) {
 		json_t *o = posting_json(st, (unsigned)dec, &v);
 

@@ -47,6 +47,11 @@ struct plan {
 	json_t *invoice;
 };
 
+static int fail(struct cg_invoice_result *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+static void field(struct cg_invoice_result *, const char *, const char *,
+    ...) __attribute__((format(printf, 3, 4)));
+
 static int
 fail(struct cg_invoice_result *res, int status, const char *fmt, ...)
 {
