@@ -110,8 +110,10 @@ on_quote(void *ctx, const char *base, const char *quote, const char *price,
 	if (base == NULL || quote == NULL || strlen(base) >= sizeof(q->base) ||
 	    strlen(quote) >= sizeof(q->quote))
 		goto refuse;
+	if (quoted_at > INT64_MAX / 1000)
+		goto refuse;
 	at_ms = quoted_at > 0 ? quoted_at * 1000 : p->now_ms;
-	if (quoted_at > INT64_MAX / 1000 || at_ms > p->now_ms + FUTURE_SLACK_MS)
+	if (at_ms > p->now_ms + FUTURE_SLACK_MS)
 		goto refuse;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
