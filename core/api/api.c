@@ -15,8 +15,10 @@
 #include <event2/event.h>
 
 #include "api/internal.h"
+#include "api/resources.h"
 #include "api/validate.h"
 #include "config/config.h"
+#include "control/control.h"
 #include "db/db.h"
 #include "http/server.h"
 #include "runtime/daemon.h"
@@ -236,6 +238,9 @@ problem_json(struct cg_api_call *call, int status, const char *detail)
 		    json_string(cg_http_req_id(call->req)));
 	return p;
 }
+
+static void vset_problem(struct cg_api_call *, int, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
 
 static void
 vset_problem(struct cg_api_call *call, int status, const char *fmt,
@@ -664,6 +669,31 @@ ip_match(const char *ip, const char *entry)
 }
 
 int
+cg_api_ip_entry_valid(const char *s)
+{
+	unsigned char a[16];
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	int fam, max;
+	char *end;
+	long l;
+
+	if (strlen(s) >= sizeof(buf))
+		return 0;
+	cg_strlcpy(buf, s, sizeof(buf));
+	if (slash)
+		buf[slash - s] = '\0';
+	fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(fam, buf, a) != 1)
+		return 0;
+	if (!slash)
+		return 1;
+	max = fam == AF_INET ? 32 : 128;
+	l = strtol(slash + 1, &end, 10);
+	return !*end && end != slash + 1 && l >= 0 && l <= max;
+}
+
+int
 cg_api_ip_allowed(const char *ip, const char *list_json)
 {
 	json_t *l, *e;
@@ -986,7 +1016,7 @@ idem_claim(struct cg_api_call *call, struct cg_db *db)
 	if (cg_db_run(db, "INSERT INTO idempotency_keys (id, merchant_id, "
 	    "user_id, idem_key, http_method, request_path, request_hash, "
 	    "status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "'PROCESSING', ?, ?)", "sssssssst", call->idem_id, mid, uid,
+	    "'PROCESSING', ?, ?)", "ssssssstt", call->idem_id, mid, uid,
 	    call->idem_key, cg_http_req_method(call->req),
 	    cg_http_req_path(call->req), hash, now, now + IDEM_TTL_MS) == 1) {
 		call->idem_claimed = 1;
@@ -1394,6 +1424,25 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	rate_prune(api);
 }
 
+/* cgctl api routes: every HTTP route the server registered (all modules),
+ * which the tests compare with docs/openapi.yaml. */
+static void
+cmd_api_routes(struct cg_control_call *ctl, json_t *args, void *ud)
+{
+	struct cg_api *api = ud;
+	json_t *a = json_array();
+
+	(void)args;
+	for (size_t i = 0; i < cg_http_route_count(api->d->http); i++) {
+		const struct cg_route_info *r = cg_http_route_get(api->d->http,
+		    i);
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "method",
+		    r->method, "pattern", r->pattern, "name", r->name));
+	}
+	cg_control_reply(ctl, json_pack("{s:o}", "routes", a));
+}
+
 /* ---- module -------------------------------------------------------------------------- */
 
 struct cg_api *
@@ -1413,7 +1462,9 @@ cg_api_start(struct cg_daemon *d)
 	tv.tv_usec = 0;
 	if (!api->flush_timer || event_add(api->flush_timer, &tv) != 0)
 		goto fail;
-	if (cg_api_register_routes(api) != 0)
+	if (cg_api_register_routes(api) != 0 ||
+	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
+	    0) != 0)
 		goto fail;
 	return api;
 fail:

@@ -276,9 +276,15 @@ json_t *cg_api_page_result(struct cg_api_page *pg);
 int cg_api_cursor_encode(int64_t ms, const char *id, char *out, size_t size);
 int cg_api_cursor_decode(const char *s, int64_t *ms, char id[CG_ID_SIZE]);
 
+/* Query times: "2026-01-31", "2026-01-31T12:00:00Z" or
+ * "…T12:00:00.123Z" (UTC) → ms. 0 or -1. */
+int cg_api_parse_time(const char *s, int64_t *ms);
+
 /* Whether ip is in the JSON allow-list (array of addresses and CIDRs;
  * NULL or [] admit everyone; an unreadable list admits no one). */
 int cg_api_ip_allowed(const char *ip, const char *list_json);
+/* Whether s is one allow-list entry: an IPv4/IPv6 address or CIDR. */
+int cg_api_ip_entry_valid(const char *s);
 
 /* ---- small helpers for handlers ------------------------------------------------ */
 

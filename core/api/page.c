@@ -136,3 +136,19 @@ cg_api_str_json(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
+
+int
+cg_api_parse_time(const char *s, int64_t *ms)
+{
+	char buf[32];
+	size_t n = strlen(s);
+
+	if (n == 10) {
+		snprintf(buf, sizeof(buf), "%s 00:00:00", s);
+	} else if (n >= 20 && n <= 24 && s[10] == 'T' && s[n - 1] == 'Z') {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(n - 1), s);
+		buf[10] = ' ';
+	} else
+		return -1;
+	return cg_db_parse_time(buf, ms) == 0 ? 0 : -1;
+}

@@ -140,6 +140,7 @@ def main():
             slow = rate_checks(d, db)
             usage_checks(d, db, mid, kid, slow)
             outage_checks(d, db, tok)
+            check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
     finally:
         db.drop()
     check.done()
