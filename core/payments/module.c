@@ -23,6 +23,7 @@ void
 cg_payments_stop(struct cg_daemon *d)
 {
 	cg_rates_stop(d->rates);
+	cg_pool_refill_stop();
 }
 
 void
@@ -30,4 +31,5 @@ cg_payments_free(struct cg_daemon *d)
 {
 	cg_rates_free(d->rates);
 	d->rates = NULL;
+	cg_pool_refill_free();
 }

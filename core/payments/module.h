@@ -1,7 +1,8 @@
 /*
  * The payments module of the daemon: the rates poller, the merchant
  * routes for invoices, wallets and the catalog (networks, currencies,
- * rates), and the `pool` control commands. Called from the modules
+ * rates), the `pool` control commands and the pool refill job. Called
+ * from the modules
  * sections of runtime/daemon.c.
  */
 #ifndef CG_PAYMENTS_MODULE_H
@@ -20,7 +21,10 @@ void cg_payments_free(struct cg_daemon *d);
 int cg_api_invoices_register(struct cg_daemon *d);
 int cg_api_wallets_register(struct cg_daemon *d);
 int cg_api_catalog_register(struct cg_daemon *d);
-/* `cgctl pool status|refill` (core/payments/pool_admin.c). */
+/* `cgctl pool status|refill` and the background refill job
+ * (core/payments/pool_admin.c): start, stop (no new round), free. */
 int cg_pool_admin_register(struct cg_daemon *d);
+void cg_pool_refill_stop(void);
+void cg_pool_refill_free(void);
 
 #endif

@@ -14,6 +14,7 @@ import cgtest  # noqa: E402
 NET_ID = "ctestnettestchain00000000"
 TST_ID = "ctestcurtst0000000000000a"
 TUSD_ID = "ctestcurtusd000000000000a"
+ACCOUNT_PATH = "m/84'/1'/0'"
 
 # Manual rates: prices with more than 8 decimals show the half-even
 # rounding of stored prices (2.700000005 -> 2.70000000, a tie to even;
@@ -69,6 +70,20 @@ def add_merchant(db, name):
            "invoice_expiry_minutes = 30 WHERE merchant_id = '%s'" % (mid, mid))
     key, _ = apitest.make_key(db, mid)
     return mid, key
+
+
+def add_counter(db, merchant_id, xpub, network_id=NET_ID, target=0):
+    """The merchant's key and derivation counter on a network, made before
+    its wallets so that pool_target can be 0: no background refill, and
+    the tests see every index they cause."""
+    db.sql("INSERT INTO address_counters (id, merchant_id, network_id, xpub, "
+           "account_path, pool_target) VALUES (%s, %s, %s, %s, %s, %d)"
+           % (sq(apitest.new_id()), sq(merchant_id), sq(network_id), sq(xpub),
+              sq(ACCOUNT_PATH), target))
+
+
+def sq(v):
+    return "'" + v.replace("'", "''") + "'"
 
 
 def plugin_env():

@@ -23,6 +23,7 @@ try:
     P.setup_catalog(db)
     mid, key = P.add_merchant(db, "Busy shop")
     xpub = P.testchain_xpub()
+    P.add_counter(db, mid, xpub)
     d1.start()
     d2.start()
     d1.wait_ready()

@@ -19,6 +19,7 @@ try:
         P.setup_catalog(db)
         ma, ka = P.add_merchant(db, "Shop A")
         mb, kb = P.add_merchant(db, "Shop B")
+        P.add_counter(db, ma, xa)
         d.start()
         d.wait_ready()
 

@@ -57,6 +57,19 @@ INSERT INTO currencies (id, code, symbol, name, kind, network_id, decimals,
             "currency": "TUSD-TC", "network": "testchain", "xpub": TEST_XPUB})
         check.eq(st, 201, "token wallet")
 
+        # The background job fills the new key's pool to its default
+        # target (20) within a period or two, each address at its index.
+        for _ in range(150):
+            avail = db.sql("SELECT address, derivation_index FROM "
+                           "address_pools WHERE merchant_id = '%s' AND "
+                           "status = 'AVAILABLE'" % mid)
+            if len(avail) >= 20:
+                break
+            time.sleep(0.1)
+        check.eq(sorted(int(r[1]) for r in avail), list(range(20)),
+                 "pool refilled in the background to its target")
+        check(all(r[0] == P.testchain_address(TEST_XPUB, int(r[1]))
+                  for r in avail), "refilled addresses re-derive")
         for _ in range(100):
             st, _, t = api("GET", "/api/v1/rates?currency=TUSD-TC&vs=USD")
             if st == 200:
