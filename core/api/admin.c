@@ -58,7 +58,7 @@ id_param_ok(struct cg_api_call *call, const char *what)
 	return 0;
 }
 
-/* ---- a generic paginated list of one table ---------------------------------- */
+/* ---- a generic paginated list of one table ------------------------------- */
 
 static void
 list_rows(struct cg_api_call *call, struct cg_db *db, const char *table,
@@ -113,10 +113,10 @@ col_index(const struct cg_api_col *cols, const char *name)
 	return i;
 }
 
-/* ---- merchants ---------------------------------------------------------------------- */
+/* ---- merchants ----------------------------------------------------------- */
 
-static void
-merchants_list_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_admin_merchants_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	const char *vs = cg_api_query(call, "verification_status");
 
@@ -126,17 +126,18 @@ merchants_list_sql(struct cg_api_call *call, struct cg_db *db)
 	    vs ? vs : "", vs ? vs : "");
 }
 
-void
-cg_api_admin_merchants_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, merchants_list_sql, NULL);
-}
 
-static void
-merchants_get_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_admin_merchants_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dberr;
-	json_t *m = cg_api_merchant_load(call, db, cg_api_param(call, "id"), 0,
+	json_t *m;
+
+	if (!cg_id_valid(cg_api_param(call, "id"))) {
+		cg_api_set_not_found(call, "merchant");
+		return;
+	}
+	m = cg_api_merchant_load(call, db, cg_api_param(call, "id"), 0,
 	    &dberr);
 
 	if (m)
@@ -145,12 +146,6 @@ merchants_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_not_found(call, "merchant");
 }
 
-void
-cg_api_admin_merchants_get(struct cg_api_call *call)
-{
-	if (id_param_ok(call, "merchant"))
-		cg_api_sql(call, merchants_get_sql, NULL);
-}
 
 static int
 merchant_admin_extra(struct cg_api_call *call, struct cg_vld *v,
@@ -343,7 +338,7 @@ cg_api_admin_merchants_delete(struct cg_api_call *call)
 		cg_api_sql(call, merchant_delete_sql, NULL);
 }
 
-/* ---- users ----------------------------------------------------------------------------- */
+/* ---- users --------------------------------------------------------------- */
 
 static json_t *
 user_load(struct cg_db *db, const char *id, int lock, int *dberr)
@@ -374,8 +369,8 @@ user_load(struct cg_db *db, const char *id, int lock, int *dberr)
 	return o;
 }
 
-static void
-users_list_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_admin_users_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	const char *role = cg_api_query(call, "role");
 
@@ -384,17 +379,18 @@ users_list_sql(struct cg_api_call *call, struct cg_db *db)
 	    role ? role : "", role ? role : "");
 }
 
-void
-cg_api_admin_users_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, users_list_sql, NULL);
-}
 
-static void
-users_get_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_admin_users_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dberr;
-	json_t *u = user_load(db, cg_api_param(call, "id"), 0, &dberr);
+	json_t *u;
+
+	if (!cg_id_valid(cg_api_param(call, "id"))) {
+		cg_api_set_not_found(call, "user");
+		return;
+	}
+	u = user_load(db, cg_api_param(call, "id"), 0, &dberr);
 
 	if (u)
 		cg_api_set_json(call, 200, u);
@@ -404,12 +400,6 @@ users_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_not_found(call, "user");
 }
 
-void
-cg_api_admin_users_get(struct cg_api_call *call)
-{
-	if (id_param_ok(call, "user"))
-		cg_api_sql(call, users_get_sql, NULL);
-}
 
 struct user_new {
 	char id[CG_ID_SIZE];
@@ -651,7 +641,7 @@ cg_api_admin_users_delete(struct cg_api_call *call)
 		cg_api_sql(call, user_delete_sql, NULL);
 }
 
-/* ---- audit log --------------------------------------------------------------------------- */
+/* ---- audit log ----------------------------------------------------------- */
 
 static const struct cg_api_col audit_cols[] = {
 	{ "id", CG_COL_STR }, { "created_at", CG_COL_TIME },

@@ -40,10 +40,14 @@
 #define USER_RATE_BURST 100
 #define RL_IDLE_MS (3600LL * 1000)
 #define HASH_BUCKETS 1024
+#define USAGE_BUCKETS CG_API_USAGE_BUCKETS
+#define PRUNE_EVERY_MS (60LL * 1000)
+#define SESSION_KEEP_MS (7LL * 24 * 3600 * 1000)
 
 struct api_route {
 	struct cg_api *api;
 	cg_api_handler fn;
+	cg_api_sql_fn sql_fn;	/* route_sql: runs in the auth task */
 	unsigned flags;
 	char *pattern;
 	struct api_route *next;
@@ -64,6 +68,7 @@ struct cg_api_call {
 	char idem_key[IDEM_KEY_MAX + 2];
 	int has_idem;
 	char ua[256];
+	char ip[46];		/* the client: peer, or X-Forwarded-For */
 	int64_t start_us;
 
 	/* rate limit headers */
@@ -94,7 +99,7 @@ struct cg_api_call {
 	void (*state_free)(void *);
 };
 
-/* ---- small hash table keyed by strings ------------------------------------- */
+/* ---- small hash table keyed by strings ----------------------------------- */
 
 static uint32_t
 hash_str(const char *s)
@@ -106,7 +111,7 @@ hash_str(const char *s)
 	return h;
 }
 
-/* ---- call accessors ------------------------------------------------------------ */
+/* ---- call accessors ------------------------------------------------------ */
 
 const struct cg_api_auth *
 cg_api_auth(const struct cg_api_call *call)
@@ -151,7 +156,7 @@ cg_api_body(const struct cg_api_call *call, size_t *len)
 const char *
 cg_api_ip(const struct cg_api_call *call)
 {
-	return cg_http_req_peer(call->req);
+	return call->ip;
 }
 
 const char *cg_api_user_agent(const struct cg_api_call *call)
@@ -205,7 +210,7 @@ call_free(void *p)
 	free(call);
 }
 
-/* ---- answers ------------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------- */
 
 static void
 set_answer(struct cg_api_call *call, int status, json_t *body, int problem)
@@ -357,7 +362,7 @@ headers_json(const struct cg_api_call *call)
 	return o;
 }
 
-/* ---- usage statistics and key use (loop only) ------------------------------------ */
+/* ---- usage statistics and key use (loop only) ---------------------------- */
 
 static void usage_record(struct cg_api_call *call, int status, int64_t ms);
 
@@ -473,7 +478,7 @@ cg_api_reply_problem(struct cg_api_call *call, int status, const char *fmt,
 	cg_api_finish(call);
 }
 
-/* ---- posted work ------------------------------------------------------------------- */
+/* ---- posted work --------------------------------------------------------- */
 
 static void
 sql_work(void *arg, void *thread_ctx)
@@ -522,14 +527,26 @@ work_done(void *arg)
 	cg_api_finish(call);
 }
 
+/* A full or stopping pool answers 503 through cg_api_finish, so a claimed
+ * idempotency record is released and the request counted. */
+static void
+post_or_busy(struct cg_api_call *call, struct cg_pool *pool, cg_work_fn fn)
+{
+	int rc = cg_pool_post(pool, fn, work_done, call);
+
+	if (rc == 0)
+		return;
+	cg_api_add_header(call, "Retry-After", "1");
+	cg_api_reply_problem(call, 503, rc == -EAGAIN ? "The server is busy; "
+	    "retry shortly." : "The server is shutting down.");
+}
+
 void
 cg_api_sql(struct cg_api_call *call, cg_api_sql_fn work, cg_api_then_fn then)
 {
 	call->sql_work = work;
 	call->then = then;
-	/* On failure cg_http_post has answered 503 and freed the call. */
-	(void)cg_http_post(call->req, call->api->d->api_pool, sql_work,
-	    work_done, call);
+	post_or_busy(call, call->api->d->api_pool, sql_work);
 }
 
 void
@@ -538,11 +555,10 @@ cg_api_hash(struct cg_api_call *call, cg_api_hash_fn work,
 {
 	call->hash_work = work;
 	call->then = then;
-	(void)cg_http_post(call->req, call->api->d->hash_pool, hash_work,
-	    work_done, call);
+	post_or_busy(call, call->api->d->hash_pool, hash_work);
 }
 
-/* ---- rate limits (token buckets; workers, under a mutex) ------------------------ */
+/* ---- rate limits (token buckets; workers, under a mutex) ----------------- */
 
 struct bucket {
 	char id[CG_ID_SIZE];
@@ -626,7 +642,7 @@ rate_prune(struct cg_api *api)
 	pthread_mutex_unlock(&api->rl_lock);
 }
 
-/* ---- IP allow-list --------------------------------------------------------------- */
+/* ---- IP allow-list ------------------------------------------------------- */
 
 /* Whether ip matches one entry "addr" or "addr/len" (IPv4 or IPv6). */
 static int
@@ -716,7 +732,7 @@ cg_api_ip_allowed(const char *ip, const char *list_json)
 	return ok;
 }
 
-/* ---- authentication (worker) ----------------------------------------------------- */
+/* ---- authentication (worker) --------------------------------------------- */
 
 static int64_t
 col_ms(struct cg_stmt *st, unsigned c)
@@ -770,8 +786,7 @@ auth_api_key(struct cg_api_call *call, struct cg_db *db,
 		else if (col_i64(st, 5, 0) != 1)
 			snprintf(why, sizeof(why), "The merchant account is "
 			    "suspended.");
-		else if (!cg_api_ip_allowed(cg_http_req_peer(call->req),
-		    cg_stmt_str(st, 8)))
+		else if (!cg_api_ip_allowed(call->ip, cg_stmt_str(st, 8)))
 			snprintf(why, sizeof(why), "This client address is "
 			    "not in the merchant's IP allow-list.");
 		else {
@@ -792,7 +807,7 @@ auth_api_key(struct cg_api_call *call, struct cg_db *db,
 		return -1;
 	}
 	if (!ok) {
-		/* The IP allow-list refuses with 403: the key itself is good. */
+		/* The allow-list refuses with 403: the key is good. */
 		cg_api_set_problem(call, strstr(why, "allow-list") ? 403 : 401,
 		    "%s", why);
 		return -1;
@@ -930,7 +945,7 @@ access_ok(const struct cg_api_call *call, unsigned f)
 	    a->merchant_id[0];
 }
 
-/* ---- idempotency (worker) --------------------------------------------------------- */
+/* ---- idempotency (worker) ------------------------------------------------ */
 
 static int
 idem_key_ok(const char *k)
@@ -1098,7 +1113,7 @@ cg_api_idem_save(struct cg_db *db, struct cg_api_call *call,
 	return 0;
 }
 
-/* ---- dispatch ------------------------------------------------------------------- */
+/* ---- dispatch ------------------------------------------------------------ */
 
 static void
 prelude_work(void *arg, void *thread_ctx)
@@ -1128,6 +1143,9 @@ prelude_work(void *arg, void *thread_ctx)
 	if (call->has_idem && (call->route->flags & CG_API_IDEMPOTENT) &&
 	    call->auth.kind != CG_AUTH_NONE)
 		idem_claim(call, db);
+	/* One hop for the routes that are only SQL. */
+	if (call->route->sql_fn && !call->status && !call->replay)
+		call->route->sql_fn(call, db);
 }
 
 static void
@@ -1139,7 +1157,7 @@ prelude_done(void *arg)
 		work_done(call);
 		return;
 	}
-	if (call->status || call->replay) {
+	if (call->status || call->replay || call->route->sql_fn) {
 		cg_api_finish(call);
 		return;
 	}
@@ -1159,6 +1177,53 @@ copy_header(struct cg_http_req *req, const char *name, char *out,
 		*has = -1;	/* too long to be valid */
 	if (v)
 		cg_strlcpy(out, v, size);
+}
+
+static int
+in_list(const char *ip, const char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ip_match(ip, list[i]))
+			return 1;
+	return 0;
+}
+
+/* The client's address: the peer, unless the peer is one of
+ * http.trusted_proxies; then the right-most X-Forwarded-For entry that is
+ * not a trusted proxy (entries left of it are the client's to forge). */
+static void
+client_ip(struct cg_api_call *call)
+{
+	const struct cg_config *c = call->api->d->cfg;
+	const char *xff;
+	char buf[1024], *e;
+	unsigned char a[16];
+
+	cg_strlcpy(call->ip, cg_http_req_peer(call->req), sizeof(call->ip));
+	if (!c->http.trusted_proxy_count || !in_list(call->ip,
+	    c->http.trusted_proxies, c->http.trusted_proxy_count))
+		return;
+	xff = cg_http_req_header(call->req, "X-Forwarded-For");
+	if (!xff || strlen(xff) >= sizeof(buf))
+		return;
+	cg_strlcpy(buf, xff, sizeof(buf));
+	for (;;) {
+		char *comma = strrchr(buf, ',');
+
+		e = comma ? comma + 1 : buf;
+		while (*e == ' ' || *e == '\t')
+			e++;
+		for (char *t = e + strlen(e); t > e && (t[-1] == ' ' ||
+		    t[-1] == '\t'); t--)
+			t[-1] = '\0';
+		if (inet_pton(strchr(e, ':') ? AF_INET6 : AF_INET, e, a) != 1)
+			return;
+		cg_strlcpy(call->ip, e, sizeof(call->ip));
+		if (!comma || !in_list(e, c->http.trusted_proxies,
+		    c->http.trusted_proxy_count))
+			return;
+		*comma = '\0';	/* a trusted hop: look further left */
+	}
 }
 
 static void
@@ -1182,6 +1247,7 @@ on_request(struct cg_http_req *req, void *ud)
 	copy_header(req, "Idempotency-Key", call->idem_key,
 	    sizeof(call->idem_key), &call->has_idem);
 	copy_header(req, "User-Agent", call->ua, sizeof(call->ua), NULL);
+	client_ip(call);
 	/* Kept to printable ASCII: the audit column is text. */
 	for (char *p = call->ua; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
@@ -1192,19 +1258,29 @@ on_request(struct cg_http_req *req, void *ud)
 		return;
 	}
 	if (call->has_idem < 0)
-		call->idem_key[IDEM_KEY_MAX] = 'x';	/* refused as too long */
+		call->idem_key[IDEM_KEY_MAX] = 'x';	/* too long */
 	if (!cg_dbmon_ready(api->d->dbmon)) {
 		cg_api_add_header(call, "Retry-After", "5");
 		cg_api_reply_problem(call, 503, "The database is unavailable.");
 		return;
 	}
-	(void)cg_http_post(req, api->d->api_pool, prelude_work, prelude_done,
-	    call);
+	/* Public and no credentials: nothing to look up first. */
+	if ((r->flags & CG_API_PUBLIC) && !call->has_authz && r->fn) {
+		r->fn(call);
+		return;
+	}
+	if (cg_pool_post(api->d->api_pool, prelude_work, prelude_done,
+	    call) != 0) {
+		cg_api_add_header(call, "Retry-After", "1");
+		cg_api_reply_problem(call, 503, "The server is busy; retry "
+		    "shortly.");
+	}
 }
 
-int
-cg_api_route(struct cg_api *api, const char *method, const char *pattern,
-    const char *name, cg_api_handler fn, unsigned flags)
+static int
+add_route(struct cg_api *api, const char *method, const char *pattern,
+    const char *name, cg_api_handler fn, cg_api_sql_fn sql_fn,
+    unsigned flags)
 {
 	struct api_route *r = calloc(1, sizeof(*r));
 	int rc;
@@ -1215,6 +1291,7 @@ cg_api_route(struct cg_api *api, const char *method, const char *pattern,
 	}
 	r->api = api;
 	r->fn = fn;
+	r->sql_fn = sql_fn;
 	r->flags = flags;
 	rc = cg_http_route(api->d->http, method, pattern, name, on_request, r);
 	if (rc != 0) {
@@ -1229,16 +1306,31 @@ cg_api_route(struct cg_api *api, const char *method, const char *pattern,
 	return 0;
 }
 
-/* ---- usage statistics --------------------------------------------------------------- */
+int
+cg_api_route(struct cg_api *api, const char *method, const char *pattern,
+    const char *name, cg_api_handler fn, unsigned flags)
+{
+	return add_route(api, method, pattern, name, fn, NULL, flags);
+}
+
+int
+cg_api_route_sql(struct cg_api *api, const char *method, const char *pattern,
+    const char *name, cg_api_sql_fn work, unsigned flags)
+{
+	return add_route(api, method, pattern, name, NULL, work, flags);
+}
+
+/* ---- usage statistics ---------------------------------------------------- */
 
 struct usage {
 	char merchant_id[CG_ID_SIZE];
-	const char *endpoint;	/* the route's pattern (lives with the api) */
+	const char *endpoint;	/* the route pattern (lives with api) */
 	const char *method;	/* static */
 	int64_t hour_ms;
 	uint64_t requests, errors, client_errors, server_errors, limited;
 	uint64_t total_ms, max_ms;
-	struct usage *next;
+	struct usage *next;	/* the batch */
+	struct usage *hnext;	/* the index chain */
 };
 
 struct key_use {
@@ -1248,6 +1340,7 @@ struct key_use {
 	int64_t last_ms;
 	char ip[46];
 	struct key_use *next;
+	struct key_use *hnext;
 };
 
 struct usage_batch {
@@ -1265,9 +1358,15 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	struct usage *u;
 	struct key_use *k;
 	const char *kid;
+	uint32_t kh;
 
 	if (a->merchant_id[0]) {
-		for (u = api->usage; u; u = u->next)
+		/* Indexed: one batch may hold many merchants and routes. */
+		uint32_t h = (hash_str(a->merchant_id) ^ hash_str(method) ^
+		    (uint32_t)(uintptr_t)call->route ^ (uint32_t)(hour /
+		    3600000)) % USAGE_BUCKETS;
+
+		for (u = api->usage_idx[h]; u; u = u->hnext)
 			if (u->hour_ms == hour && u->endpoint ==
 			    call->route->pattern && strcmp(u->method, method)
 			    == 0 && strcmp(u->merchant_id, a->merchant_id) == 0)
@@ -1280,6 +1379,8 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 			u->hour_ms = hour;
 			u->next = api->usage;
 			api->usage = u;
+			u->hnext = api->usage_idx[h];
+			api->usage_idx[h] = u;
 		}
 		if (u) {
 			u->requests++;
@@ -1296,7 +1397,8 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	    a->kind == CG_AUTH_SESSION ? a->session_id : NULL;
 	if (!kid || status == 401)
 		return;
-	for (k = api->keys; k; k = k->next)
+	kh = hash_str(kid) % USAGE_BUCKETS;
+	for (k = api->keys_idx[kh]; k; k = k->hnext)
 		if (strcmp(k->id, kid) == 0)
 			break;
 	if (!k && (k = calloc(1, sizeof(*k))) != NULL) {
@@ -1304,11 +1406,13 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 		k->session = a->kind == CG_AUTH_SESSION;
 		k->next = api->keys;
 		api->keys = k;
+		k->hnext = api->keys_idx[kh];
+		api->keys_idx[kh] = k;
 	}
 	if (k) {
 		k->count++;
 		k->last_ms = cg_now_ms();
-		cg_strlcpy(k->ip, cg_http_req_peer(call->req), sizeof(k->ip));
+		cg_strlcpy(k->ip, call->ip, sizeof(k->ip));
 	}
 }
 
@@ -1407,10 +1511,34 @@ cg_api_flush_usage(struct cg_api *api)
 	b->keys = api->keys;
 	api->usage = NULL;
 	api->keys = NULL;
+	memset(api->usage_idx, 0, sizeof(api->usage_idx));
+	memset(api->keys_idx, 0, sizeof(api->keys_idx));
 	if (cg_pool_post(api->d->api_pool, flush_work, flush_done, b) != 0) {
 		cg_warn("api", "usage statistics batch dropped: pool busy");
 		batch_free(b);
 	}
+}
+
+/* Retention: idempotency records past their 24 h, sessions a week after
+ * they ended. Bounded batches; several daemons doing it is harmless. */
+static void
+prune_work(void *arg, void *thread_ctx)
+{
+	struct cg_db *db = cg_sqlpool_db(thread_ctx);
+	int64_t now = cg_now_ms(), a, b;
+
+	(void)arg;
+	if (!db)
+		return;
+	a = cg_db_run(db, "DELETE FROM idempotency_keys WHERE expires_at <= ? "
+	    "LIMIT 1000", "t", now);
+	b = cg_db_run(db, "DELETE FROM user_sessions WHERE expires_at <= ? "
+	    "LIMIT 1000", "t", now - SESSION_KEEP_MS);
+	if (a < 0 || b < 0)
+		cg_warn("api", "pruning failed: %s", cg_db_error(db));
+	else if (a + b > 0)
+		cg_info("api", "pruned idempotency_records=%lld sessions=%lld",
+		    (long long)a, (long long)b);
 }
 
 static void
@@ -1422,6 +1550,10 @@ on_flush_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	cg_api_flush_usage(api);
 	rate_prune(api);
+	if (cg_mono_ms() - api->pruned_ms >= PRUNE_EVERY_MS &&
+	    cg_dbmon_ready(api->d->dbmon) && cg_pool_post(api->d->api_pool,
+	    prune_work, NULL, NULL) == 0)
+		api->pruned_ms = cg_mono_ms();
 }
 
 /* cgctl api routes: every HTTP route the server registered (all modules),
@@ -1443,7 +1575,7 @@ cmd_api_routes(struct cg_control_call *ctl, json_t *args, void *ud)
 	cg_control_reply(ctl, json_pack("{s:o}", "routes", a));
 }
 
-/* ---- module -------------------------------------------------------------------------- */
+/* ---- module -------------------------------------------------------------- */
 
 struct cg_api *
 cg_api_start(struct cg_daemon *d)
@@ -1464,7 +1596,7 @@ cg_api_start(struct cg_daemon *d)
 		goto fail;
 	if (cg_api_register_routes(api) != 0 ||
 	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
-	    0) != 0)
+	    0) != 0 || cg_api_control_register(api) != 0)
 		goto fail;
 	return api;
 fail:

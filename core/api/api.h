@@ -33,6 +33,33 @@
  * Threads: functions marked "loop" run on the loop thread only; "worker"
  * from the work function of cg_api_sql/cg_api_hash; "any" from both while
  * the call is alive (it lives until the answer is sent).
+ *
+ * Other modules register their routes from their own start function, after
+ * cg_api_start (daemon.c starts the API first): cg_api_route(d->api, …).
+ * A handler in outline:
+ *
+ *	static int create_tx(struct cg_db *db, void *arg) {
+ *		struct cg_api_call *call = arg;
+ *		… INSERT … WHERE merchant_id = ? (cg_api_merchant_id(call)) …
+ *		cg_api_audit(db, call, mid, "CREATE", "invoice", id, NULL, j);
+ *		cg_api_set_json(call, 201, j);
+ *		return cg_api_idem_save(db, call, "invoice", id);
+ *	}
+ *	static void create_sql(struct cg_api_call *call, struct cg_db *db) {
+ *		if (cg_db_tx(db, create_tx, call) != 0)
+ *			cg_api_set_db_error(call, db);
+ *	}
+ *	static void create(struct cg_api_call *call) {	// loop
+ *		struct cg_vld v;
+ *		if (cg_api_parse_body(call, &v, false) != 0) {
+ *			cg_api_finish(call); return;	// 400 was set
+ *		}
+ *		… cg_vld_* …; if (cg_vld_end(&v) != 0) → cg_api_set_vld_errors,
+ *		cg_vld_free, cg_api_finish; else keep the values in a state
+ *		(cg_api_set_state) and cg_api_sql(call, create_sql, NULL);
+ *	}
+ *	cg_api_route(d->api, "POST", "/api/v1/invoices", "invoices.create",
+ *	    create, CG_API_MERCHANT | CG_API_IDEMPOTENT);
  */
 #ifndef CG_API_API_H
 #define CG_API_API_H
@@ -51,7 +78,7 @@ struct cg_api;
 struct cg_api_call;
 struct cg_http_req;
 
-/* ---- module ---------------------------------------------------------------- */
+/* ---- module -------------------------------------------------------------- */
 
 /* Registers the API's routes on d->http and its control commands, starts
  * the usage flush timer. NULL on failure (logged). Loop. */
@@ -62,7 +89,7 @@ void cg_api_stop(struct cg_api *api);
 /* After the pools are destroyed. */
 void cg_api_free(struct cg_api *api);
 
-/* ---- routes ---------------------------------------------------------------- */
+/* ---- routes -------------------------------------------------------------- */
 
 /* Who may call a route: any of the set bits admits. */
 #define CG_API_PUBLIC     0x0001 /* anyone; credentials used when given */
@@ -84,7 +111,15 @@ typedef void (*cg_api_handler)(struct cg_api_call *call);
 int cg_api_route(struct cg_api *api, const char *method, const char *pattern,
     const char *name, cg_api_handler fn, unsigned flags);
 
-/* ---- the call: authentication and request ------------------------------ */
+/* A route that is only SQL (no validation on the loop: reads by id,
+ * lists): work runs on the SQL worker right after authentication, in the
+ * same task, and its answer is sent; one pool hop instead of two. */
+typedef void (*cg_api_sql_fn)(struct cg_api_call *call, struct cg_db *db);
+int cg_api_route_sql(struct cg_api *api, const char *method,
+    const char *pattern, const char *name, cg_api_sql_fn work,
+    unsigned flags);
+
+/* ---- the call: authentication and request -------------------------------- */
 
 enum cg_api_auth_kind {
 	CG_AUTH_NONE = 0,
@@ -135,11 +170,11 @@ void cg_api_set_state(struct cg_api_call *call, void *state,
     void (*free_fn)(void *));
 void *cg_api_state(const struct cg_api_call *call);
 
-/* ---- work on the pools ------------------------------------------------------ */
+/* ---- work on the pools --------------------------------------------------- */
 
-/* Runs on an SQL worker with that thread's connection (never NULL: while
- * the database is unreachable the framework answers 503 itself). */
-typedef void (*cg_api_sql_fn)(struct cg_api_call *call, struct cg_db *db);
+/* cg_api_sql_fn (above) runs on an SQL worker with that thread's
+ * connection (never NULL: while the database is unreachable the framework
+ * answers 503 itself). */
 /* Runs on a hash worker (Argon2). */
 typedef void (*cg_api_hash_fn)(struct cg_api_call *call);
 /* Runs on the loop after the work: continue (post more work) or answer. */
@@ -152,7 +187,7 @@ void cg_api_sql(struct cg_api_call *call, cg_api_sql_fn work,
 void cg_api_hash(struct cg_api_call *call, cg_api_hash_fn work,
     cg_api_then_fn then);
 
-/* ---- answers ---------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------- */
 
 /* Set the answer (any; the last one set wins). set_json takes the
  * reference to body. */
@@ -175,7 +210,7 @@ void cg_api_reply_json(struct cg_api_call *call, int status, json_t *body);
 void cg_api_reply_problem(struct cg_api_call *call, int status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* ---- request bodies (api/validate.h) --------------------------------------- */
+/* ---- request bodies (api/validate.h) ------------------------------------- */
 
 struct cg_vld;
 /* Parses the body into v (cg_vld_begin); on failure sets a 400 answer and
@@ -185,7 +220,7 @@ int cg_api_parse_body(struct cg_api_call *call, struct cg_vld *v,
 /* Sets the 422 answer listing v's field errors. Any. */
 void cg_api_set_vld_errors(struct cg_api_call *call, const struct cg_vld *v);
 
-/* ---- idempotency ------------------------------------------------------------ */
+/* ---- idempotency --------------------------------------------------------- */
 
 /*
  * Inside the handler's transaction (cg_db_tx), after the change and after
@@ -203,7 +238,7 @@ void cg_api_set_vld_errors(struct cg_api_call *call, const struct cg_vld *v);
 int cg_api_idem_save(struct cg_db *db, struct cg_api_call *call,
     const char *resource_type, const char *resource_id);
 
-/* ---- audit ------------------------------------------------------------------ */
+/* ---- audit --------------------------------------------------------------- */
 
 struct cg_audit_actor {
 	const char *actor_type;   /* "USER", "API_KEY", "SYSTEM", "CONTROL" */
@@ -226,7 +261,7 @@ int cg_api_audit(struct cg_db *db, const struct cg_api_call *call,
     const char *merchant_id, const char *action, const char *entity_type,
     const char *entity_id, const json_t *before, const json_t *after);
 
-/* ---- cursor pagination -------------------------------------------------------- */
+/* ---- cursor pagination --------------------------------------------------- */
 
 /*
  * Lists are ordered newest first by (created_at, id), both descending; the
@@ -286,7 +321,7 @@ int cg_api_ip_allowed(const char *ip, const char *list_json);
 /* Whether s is one allow-list entry: an IPv4/IPv6 address or CIDR. */
 int cg_api_ip_entry_valid(const char *s);
 
-/* ---- small helpers for handlers ------------------------------------------------ */
+/* ---- small helpers for handlers ------------------------------------------ */
 
 /* DATETIME(3) column → RFC 3339 JSON string, or JSON null. */
 json_t *cg_api_time_json(const char *sqltime);

@@ -34,6 +34,7 @@
 #define LOGIN_FAIL_MAX_ENTRIES 10000
 #define TOKEN_KIND_VERIFY "cgv"
 #define TOKEN_KIND_RESET "cgr"
+#define RESET_RESEND_MS (60LL * 1000)
 
 static const struct cg_config *
 cfg_of(struct cg_api *api)
@@ -41,7 +42,7 @@ cfg_of(struct cg_api *api)
 	return api->d->cfg;
 }
 
-/* ---- passwords (hash workers) ------------------------------------------------ */
+/* ---- passwords (hash workers) -------------------------------------------- */
 
 int
 cg_api_password_hash(struct cg_api *api, const char *password, char *out,
@@ -89,7 +90,7 @@ password_verify(struct cg_api *api, const char *phc, const char *password)
 	return argon2id_verify(phc, password, strlen(password)) == ARGON2_OK;
 }
 
-/* ---- failed logins per client address (loop only) ----------------------------- */
+/* ---- failed logins per client address (loop only) ------------------------ */
 
 struct login_fail {
 	char ip[46];
@@ -142,7 +143,7 @@ ip_entry(struct cg_api *api, const char *ip, int add)
 	return f;
 }
 
-/* ---- login ------------------------------------------------------------------------- */
+/* ---- login --------------------------------------------------------------- */
 
 struct login {
 	char email[256];
@@ -405,7 +406,7 @@ cg_api_login(struct cg_api_call *call)
 	cg_api_sql(call, login_lookup_sql, login_after_lookup);
 }
 
-/* ---- logout and sessions ------------------------------------------------------------ */
+/* ---- logout and sessions ------------------------------------------------- */
 
 static int
 session_end_tx(struct cg_db *db, void *arg)
@@ -471,8 +472,8 @@ cg_api_sessions_revoke(struct cg_api_call *call)
 	cg_api_sql(call, session_end_sql, NULL);
 }
 
-static void
-sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	const struct cg_api_auth *a = cg_api_auth(call);
 	struct cg_api_page pg;
@@ -517,13 +518,8 @@ sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
 	cg_api_set_json(call, 200, cg_api_page_result(&pg));
 }
 
-void
-cg_api_sessions_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, sessions_list_sql, NULL);
-}
 
-/* ---- mail ------------------------------------------------------------------------------ */
+/* ---- mail ---------------------------------------------------------------- */
 
 struct mail {
 	char *url, *from, *user, *pass, *to, *text;
@@ -640,7 +636,7 @@ cg_api_mail(struct cg_api *api, const char *to, const char *subject,
 	}
 }
 
-/* ---- single-use tokens: e-mail verification and password reset ------------------ */
+/* ---- single-use tokens: e-mail verification and password reset ----------- */
 
 struct onetime {
 	char token[CG_TOKEN_MAX_LEN + 1];
@@ -837,9 +833,13 @@ reset_request_sql(struct cg_api_call *call, struct cg_db *db)
 	    cfg_of(cg_api_of(call))->api.reset_token_ttl_s * 1000;
 	int64_t n;
 
+	/* At most one message a minute per user: the endpoint is public and
+	 * must not become a way to flood a mailbox. */
 	n = cg_db_run(db, "UPDATE users SET password_reset_token_hash = ?, "
 	    "password_reset_expires_at = ? WHERE email_live = ? AND "
-	    "is_active = 1", "sts", o->info.hash, exp, o->email);
+	    "is_active = 1 AND (password_reset_expires_at IS NULL OR "
+	    "password_reset_expires_at < ?)", "stst", o->info.hash, exp,
+	    o->email, exp - RESET_RESEND_MS);
 	if (n < 0) {
 		cg_api_set_db_error(call, db);
 		return;

@@ -6,6 +6,7 @@
 #define CG_API_INTERNAL_H
 
 #include <pthread.h>
+#include <stdint.h>
 
 #include "api/api.h"
 
@@ -16,18 +17,23 @@ struct usage;
 struct key_use;
 struct login_fail;
 
+#define CG_API_USAGE_BUCKETS 512
+
 struct cg_api {
 	struct cg_daemon *d;
 	struct api_route *routes;
 	struct event *flush_timer;
+	int64_t pruned_ms;	/* monotonic time of the last retention run */
 
 	/* token buckets, touched by workers */
 	pthread_mutex_t rl_lock;
 	struct bucket *rl[1024];
 
-	/* loop only: aggregated until the next flush */
+	/* loop only: aggregated until the next flush (lists and indexes) */
 	struct usage *usage;
 	struct key_use *keys;
+	struct usage *usage_idx[CG_API_USAGE_BUCKETS];
+	struct key_use *keys_idx[CG_API_USAGE_BUCKETS];
 
 	/* failed logins per client address (auth.c) */
 	pthread_mutex_t login_lock;

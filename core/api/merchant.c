@@ -169,7 +169,7 @@ cg_api_patch_changes(struct cg_api_call *call)
 	return s ? s->changes : NULL;
 }
 
-/* ---- merchant ---------------------------------------------------------------- */
+/* ---- merchant ------------------------------------------------------------ */
 
 json_t *
 cg_api_merchant_load(struct cg_api_call *call, struct cg_db *db,
@@ -203,8 +203,8 @@ cg_api_merchant_load(struct cg_api_call *call, struct cg_db *db,
 	return o;
 }
 
-static void
-merchant_get_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_merchant_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dberr;
 	json_t *m = cg_api_merchant_load(call, db, cg_api_merchant_id(call), 0,
@@ -216,11 +216,6 @@ merchant_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_not_found(call, "merchant");
 }
 
-void
-cg_api_merchant_get(struct cg_api_call *call)
-{
-	cg_api_sql(call, merchant_get_sql, NULL);
-}
 
 /* The transaction of a merchant PATCH (own or by an admin): lock, change,
  * audit, answer. */
@@ -287,7 +282,7 @@ cg_api_merchant_patch(struct cg_api_call *call)
 	cg_api_sql(call, merchant_patch_sql, NULL);
 }
 
-/* ---- settings ------------------------------------------------------------------ */
+/* ---- settings ------------------------------------------------------------ */
 
 static json_t *
 settings_load(struct cg_api_call *call, struct cg_db *db, int lock,
@@ -333,8 +328,8 @@ settings_ensure(struct cg_api_call *call, struct cg_db *db)
 	    id, cg_api_merchant_id(call), now, now) < 0 ? -1 : 0;
 }
 
-static void
-settings_get_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_settings_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dberr;
 	json_t *s;
@@ -352,11 +347,6 @@ settings_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_not_found(call, "settings");
 }
 
-void
-cg_api_settings_get(struct cg_api_call *call)
-{
-	cg_api_sql(call, settings_get_sql, NULL);
-}
 
 static int
 settings_patch_tx(struct cg_db *db, void *arg)
@@ -457,7 +447,18 @@ cg_api_settings_patch(struct cg_api_call *call)
 	cg_api_sql(call, settings_patch_sql, NULL);
 }
 
-/* ---- API keys ---------------------------------------------------------------- */
+/* ---- API keys ------------------------------------------------------------ */
+
+int
+cg_api_key_insert(struct cg_db *db, const char *id, const char *merchant_id,
+    const char *name, const struct cg_token *t, const char *user_id,
+    int64_t now)
+{
+	return cg_db_run(db, "INSERT INTO api_keys (id, merchant_id, name, "
+	    "prefix, key_hash, created_by_user_id, created_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "sssssstt", id, merchant_id, name,
+	    t->prefix, t->hash, user_id, now, now) == 1 ? 0 : CG_DB_ERR;
+}
 
 struct key_new {
 	char name[401];
@@ -486,11 +487,8 @@ key_create_tx(struct cg_db *db, void *arg)
 	char iso[32];
 	json_t *shown;
 
-	if (cg_db_run(db, "INSERT INTO api_keys (id, merchant_id, name, prefix, "
-	    "key_hash, created_by_user_id, created_at, updated_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", "sssssstt", k->id, mid, k->name,
-	    k->info.prefix, k->info.hash, a->user_id[0] ? a->user_id : NULL,
-	    now, now) != 1)
+	if (cg_api_key_insert(db, k->id, mid, k->name, &k->info,
+	    a->user_id[0] ? a->user_id : NULL, now) != 0)
 		return CG_DB_ERR;
 	cg_time_format_iso(now, iso);
 	shown = json_pack("{s:s, s:s, s:s, s:s}", "id", k->id, "name", k->name,
@@ -554,8 +552,8 @@ cg_api_keys_create(struct cg_api_call *call)
 	cg_api_sql(call, key_create_sql, NULL);
 }
 
-static void
-keys_list_sql(struct cg_api_call *call, struct cg_db *db)
+void
+cg_api_keys_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	struct cg_api_page pg;
 	char cols[512], sql[1200];
@@ -591,11 +589,6 @@ keys_list_sql(struct cg_api_call *call, struct cg_db *db)
 	cg_api_set_json(call, 200, cg_api_page_result(&pg));
 }
 
-void
-cg_api_keys_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, keys_list_sql, NULL);
-}
 
 static int
 key_load(struct cg_db *db, const char *mid, const char *id, json_t **out)
@@ -679,7 +672,7 @@ cg_api_keys_revoke(struct cg_api_call *call)
 	cg_api_sql(call, key_revoke_sql, NULL);
 }
 
-/* ---- usage ---------------------------------------------------------------------- */
+/* ---- usage --------------------------------------------------------------- */
 
 struct usage_q {
 	int daily;

@@ -119,7 +119,7 @@ static const struct cg_plugin_key webhooks_keys[] = {
 
 static const struct cg_plugin_key api_keys[] = {
 	K("usage_flush_s", CG_KEY_INT, .default_value = "30", .min = 1,
-	    .max = 3600),
+	    .max = 3600, .flags = R),
 	K("session_ttl_s", CG_KEY_INT, .default_value = "43200", .min = 60,
 	    .max = 2592000),
 	K("login_max_failures", CG_KEY_INT, .default_value = "5", .min = 1,

@@ -120,6 +120,83 @@ def usage_checks(d, db, mid, kid, slow_mid):
           "last used time and address recorded")
 
 
+def cgctl_checks(d, db, mid):
+    r = d.cgctl("api", "keys", "create", mid, "ops key")
+    r = r.get("result", r)
+    key = r.get("key", "")
+    check(key.startswith("cgk_") and r.get("prefix") in key,
+          "cgctl api keys create prints the key")
+    s, _, b = d.http("GET", "/api/v1/merchant", headers=bearer(key))
+    check.eq((s, b.get("id")), (200, mid), "the key works")
+    r = d.cgctl("api", "keys", "list", mid)
+    r = r.get("result", r)
+    check(any(k["name"] == "ops key" for k in r.get("keys", [])), "listed")
+    check(all("key" not in k for k in r.get("keys", [])), "no secrets")
+    kid = [k["id"] for k in r["keys"] if k["name"] == "ops key"][0]
+    check.eq(db.scalar("SELECT COUNT(*) FROM audit_logs WHERE actor_type = "
+                       "'CONTROL' AND action = 'CREATE' AND entity_id = '%s'"
+                       % kid), "1", "audited as CONTROL")
+    r = d.cgctl("api", "keys", "create", apitest.new_id(), "x", check=False)
+    check(r.returncode != 0, "unknown merchant refused")
+    d.cgctl("api", "keys", "revoke", kid)
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(key))
+    check.eq(s, 401, "revoked by cgctl")
+    r = d.cgctl("api", "keys", "revoke", kid, check=False)
+    check(r.returncode != 0, "revoking twice fails")
+
+
+def prune_checks(d, db, mid):
+    """Expired idempotency records and long-ended sessions are deleted by
+    the daemon (first run at the first timer tick)."""
+    iid, sid = apitest.new_id(), apitest.new_id()
+    uid = db.scalar("SELECT user_id FROM merchants WHERE id = '%s'" % mid)
+    db.sql("INSERT INTO idempotency_keys (id, merchant_id, idem_key, "
+           "http_method, request_path, request_hash, expires_at) VALUES "
+           "('%s', '%s', 'old', 'POST', '/x', REPEAT('a', 64), "
+           "'2020-01-01');"
+           "INSERT INTO user_sessions (id, user_id, session_token_hash, "
+           "expires_at) VALUES ('%s', '%s', REPEAT('b', 64), '2020-01-01')"
+           % (iid, mid, sid, uid))
+    d.stop()
+    d.start()
+    deadline = time.monotonic() + 8
+    left = None
+    while time.monotonic() < deadline:
+        left = db.scalar("SELECT (SELECT COUNT(*) FROM idempotency_keys "
+                         "WHERE id = '%s') + (SELECT COUNT(*) FROM "
+                         "user_sessions WHERE id = '%s')" % (iid, sid))
+        if left == "0":
+            break
+        time.sleep(0.3)
+    check.eq(left, "0", "expired idempotency record and old session pruned")
+
+
+def proxy_checks(d, db):
+    """Behind a trusted proxy the client is the right-most untrusted
+    X-Forwarded-For entry; elsewhere the header is ignored."""
+    _, mid = apitest.make_merchant(db, name="Proxied")
+    tok, _ = apitest.make_key(db, mid)
+    db.sql("UPDATE merchant_settings SET ip_whitelist = '[\"10.9.9.0/24\"]' "
+           "WHERE merchant_id = '%s'" % mid)
+    xff = {"X-Forwarded-For": "10.9.9.9"}
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, xff))
+    check.eq(s, 403, "X-Forwarded-For ignored without trusted proxies")
+    d.stop()
+    d.config["http"]["trusted_proxies"] = ["127.0.0.1"]
+    d.write_config()
+    d.start()
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, xff))
+    check.eq(s, 200, "client address taken from a trusted proxy")
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, {
+        "X-Forwarded-For": "10.9.9.9, 127.0.0.1"}))
+    check.eq(s, 200, "trusted hops skipped")
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok, {
+        "X-Forwarded-For": "10.9.9.9, 8.8.8.8"}))
+    check.eq(s, 403, "a forged left entry does not help")
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    check.eq(s, 403, "the proxy itself is not the client")
+
+
 def outage_checks(d, db, tok):
     """The database goes away (renamed): the API answers 503 at once."""
     d.stop()
@@ -139,6 +216,9 @@ def main():
             mid, tok, kid = auth_checks(d, db)
             slow = rate_checks(d, db)
             usage_checks(d, db, mid, kid, slow)
+            cgctl_checks(d, db, mid)
+            prune_checks(d, db, mid)
+            proxy_checks(d, db)
             outage_checks(d, db, tok)
             check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
     finally:

@@ -234,6 +234,50 @@ def key_checks(d, db, tok):
                      headers=bearer(tok, {"Idempotency-Key": "bad key"}))
     check.eq(s, 400, "Idempotency-Key with a space refused")
 
+    # concurrent duplicates: one key, the others 409 or the replay
+    got = []
+
+    def post():
+        got.append(d.http("POST", "/api/v1/merchant/api-keys",
+                          {"name": "race"},
+                          headers=bearer(tok, {"Idempotency-Key": "race-1"})))
+
+    ts = [threading.Thread(target=post) for _ in range(6)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    codes = sorted(g[0] for g in got)
+    check(all(c in (201, 409) for c in codes) and 201 in codes,
+          "concurrent duplicates answer 201 or 409: %r" % codes)
+    check(len({g[2].get("id") for g in got if g[0] == 201}) == 1,
+          "every 201 names the same key")
+    check.eq(db.scalar("SELECT COUNT(*) FROM api_keys WHERE name = 'race'"),
+             "1", "one key for six concurrent requests")
+
+    # a 429 is not stored: the retry runs
+    uid, mid = apitest.make_merchant(db, email="slow@example.com", rate=1,
+                                     burst=1)
+    db.sql("UPDATE users SET password_hash = (SELECT password_hash FROM "
+           "users WHERE id = 'cseedusermerchant00000000') WHERE id = '%s'"
+           % uid)
+    stok, _ = login(d, ("slow@example.com", MERCHANT[1]))
+    hdr3 = bearer(stok, {"Idempotency-Key": "k-429"})
+    s, _, _ = d.http("GET", "/api/v1/auth/sessions", headers=bearer(stok))
+    check.eq(s, 200, "the only token of the bucket")
+    s, _, _ = d.http("POST", "/api/v1/merchant/api-keys", {"name": "late"},
+                     headers=hdr3)
+    check.eq(s, 429, "rate limited POST")
+    check.eq(db.scalar("SELECT COUNT(*) FROM idempotency_keys WHERE "
+                       "idem_key = 'k-429'"), "0", "429 not stored")
+    db.sql("UPDATE merchants SET rate_limit_per_minute = 6000, "
+           "rate_limit_burst = 100 WHERE id = '%s'" % mid)
+    time.sleep(0.1)   # the bucket keeps its level; 6000/min refills fast
+    s, h, _ = d.http("POST", "/api/v1/merchant/api-keys", {"name": "late"},
+                     headers=hdr3)
+    check.eq((s, h.get("idempotent-replayed")), (201, None),
+             "the retry after a 429 runs")
+
     # revoke (rotation = create + revoke)
     s, _, b = d.http("DELETE", "/api/v1/merchant/api-keys/" + kid,
                      headers=bearer(tok))
