@@ -88,7 +88,11 @@ invoice_create_sql(struct cg_api_call *call, struct cg_db *db)
 		goto out;
 	}
 	cg_invoice_create(db, &env, &r, res);
-	if (res->status >= 400 && res->nerrors > 0) {
+	if (res->status == 201 && cg_api_status(call) != 201) {
+		/* A retry found the invoice its lost COMMIT had written: the
+		 * hook (answer, audit, idempotency record) committed with it. */
+		cg_api_set_json(call, 201, json_incref(res->invoice));
+	} else if (res->status >= 400 && res->nerrors > 0) {
 		struct cg_vld e;
 
 		if (cg_vld_begin(&e, "{}", 2, true) == 0) {
