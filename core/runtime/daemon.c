@@ -18,6 +18,7 @@
 #include "db/migrate.h"
 #include "db/testkeys.h"
 #include "http/server.h"
+#include "payments/module.h"
 #include "plugins/registry.h"
 #include "runtime/dbmonitor.h"
 #include "runtime/metrics.h"
@@ -561,6 +562,11 @@ start(struct cg_daemon *d)
 	if (!d->api)
 		return 1;
 
+	/* payments (after the API: it routes through d->api): rates poller,
+	 * invoice/wallet/catalog routes, pool commands */
+	if (cg_payments_start(d) != 0)
+		return 1;
+
 	d->webhooks = cg_webhooks_start(d);
 	if (!d->webhooks)
 		return 1;
@@ -580,7 +586,7 @@ teardown(struct cg_daemon *d)
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
 	cg_webhooks_stop(d->webhooks);
-
+	cg_payments_stop(d);
 	cg_api_stop(d->api);
 
 	/* ---- end of modules ---- */
@@ -608,7 +614,7 @@ teardown(struct cg_daemon *d)
 	}
 	/* ---- modules: free (after the pools drained) ---- */
 	cg_webhooks_free(d->webhooks);
-
+	cg_payments_free(d);
 	cg_api_free(d->api);
 
 	/* ---- end of modules ---- */
