@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "api/api.h"
+#include "webhooks/outbox.h"
 #include "api/validate.h"
 #include "config/config.h"
 #include "db/db.h"
@@ -248,46 +249,21 @@ struct cancel {
 #define CANCEL_NOT_FOUND 2
 #define CANCEL_CONFLICT 3
 
-/* invoice.cancelled into the outbox, when the merchant takes webhooks and
- * wants this event. */
+/* invoice.cancelled into the outbox (the webhooks module decides whether
+ * the merchant receives it). */
 static int
 cancel_outbox(struct cg_db *db, struct cancel *k, int64_t version)
 {
-	char url[2049] = "", evt[64], ekey[96], wid[CG_ID_SIZE];
-	json_t *inv = NULL, *payload;
-	char *text;
+	json_t *inv = NULL;
 	int rc;
 
-	if (cg_db_query_str(db, url, sizeof(url), "SELECT m.webhook_url FROM "
-	    "merchants m LEFT JOIN merchant_settings s ON s.merchant_id = "
-	    "m.id WHERE m.id = ? AND COALESCE(s.notify_webhook, 1) = 1 AND "
-	    "(s.webhook_events IS NULL OR JSON_CONTAINS(s.webhook_events, "
-	    "'\"invoice.cancelled\"'))", "s", k->merchant_id) < 0)
-		return CG_DB_ERR;
-	if (url[0] == '\0')
-		return 0;
+	(void)version;
 	if (cg_invoice_json(db, k->merchant_id, k->id, &inv) != 1)
 		return CG_DB_ERR;
-	snprintf(evt, sizeof(evt), "evt_%s_c", k->id);
-	snprintf(ekey, sizeof(ekey), "invoice.cancelled:%s", k->id);
-	payload = json_pack("{s:s, s:s, s:s, s:I, s:{s:o}}", "id", evt, "type",
-	    "invoice.cancelled", "api_version", "v1", "invoice_version",
-	    (json_int_t)version, "data", "invoice", inv);
-	text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-	json_decref(payload);
-	if (text == NULL || cg_id_new(wid) != 0) {
-		free(text);
-		return CG_DB_ERR;
-	}
-	rc = cg_db_run(db, "INSERT INTO webhook_deliveries (id, event_id, "
-	    "event_key, event_type, merchant_id, invoice_id, invoice_version, "
-	    "api_version, payload, url, status, next_attempt_at, created_at, "
-	    "updated_at) VALUES (?, ?, ?, 'invoice.cancelled', ?, ?, ?, 'v1', "
-	    "?, ?, 'PENDING', ?, ?, ?)", "sssssi" "ss" "ttt", wid, evt, ekey,
-	    k->merchant_id, k->id, version, text, url, k->now, k->now,
-	    k->now) == 1 ? 0 : CG_DB_ERR;
-	free(text);
-	return rc;
+	rc = cg_outbox_add(db, k->merchant_id, "invoice.cancelled", k->id, inv,
+	    k->now);
+	json_decref(inv);
+	return rc < 0 ? CG_DB_ERR : 0;
 }
 
 static int

@@ -1,4 +1,5 @@
 #include "payments/invoice_create.h"
+#include "webhooks/outbox.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -39,9 +40,6 @@ struct plan {
 	char tolerance[16];
 	int64_t confirmations;
 	int64_t expires_at, monitor_until, now;
-	char webhook_url[2049];
-	int64_t webhook_max_attempts;
-	bool notify;
 	char business[201];
 	char id[CG_ID_SIZE];
 	json_t *invoice;
@@ -213,15 +211,14 @@ load_merchant(struct cg_db *db, struct plan *p)
 {
 	struct cg_stmt *st;
 	int64_t expiry_min = 30, late_min = 1440, v;
-	const char *over = NULL, *events = NULL;
+	const char *over = NULL;
 	int rc;
 
 	p->confirmations = p->net.confirmations;
 	snprintf(p->tolerance, sizeof(p->tolerance), "0");
-	st = cg_db_query(db, "SELECT m.business_name, m.webhook_url, "
-	    "m.webhook_max_attempts, s.invoice_expiry_minutes, "
-	    "s.payment_tolerance, s.paid_late_window_minutes, "
-	    "s.confirmations_override, s.notify_webhook, s.webhook_events "
+	st = cg_db_query(db, "SELECT m.business_name, "
+	    "s.invoice_expiry_minutes, s.payment_tolerance, "
+	    "s.paid_late_window_minutes, s.confirmations_override "
 	    "FROM merchants m LEFT JOIN merchant_settings s ON "
 	    "s.merchant_id = m.id WHERE m.id = ? AND m.deleted_at IS NULL",
 	    "s", p->req->merchant_id);
@@ -231,19 +228,14 @@ load_merchant(struct cg_db *db, struct plan *p)
 	if (rc == 1) {
 		snprintf(p->business, sizeof(p->business), "%s",
 		    cg_stmt_str(st, 0));
-		snprintf(p->webhook_url, sizeof(p->webhook_url), "%s",
-		    cg_stmt_str(st, 1) ? cg_stmt_str(st, 1) : "");
-		p->webhook_max_attempts = cg_stmt_i64(st, 2, &v) == 0 ? v : 20;
-		if (cg_stmt_i64(st, 3, &v) == 0)
+		if (cg_stmt_i64(st, 1, &v) == 0)
 			expiry_min = v;
-		if (cg_stmt_str(st, 4))
+		if (cg_stmt_str(st, 2))
 			snprintf(p->tolerance, sizeof(p->tolerance), "%s",
-			    cg_stmt_str(st, 4));
-		if (cg_stmt_i64(st, 5, &v) == 0)
+			    cg_stmt_str(st, 2));
+		if (cg_stmt_i64(st, 3, &v) == 0)
 			late_min = v;
-		over = cg_stmt_str(st, 6);
-		p->notify = cg_stmt_i64(st, 7, &v) != 0 ? true : v != 0;
-		events = cg_stmt_str(st, 8);
+		over = cg_stmt_str(st, 4);
 		if (over) {
 			/* Merchants may raise a network's confirmations only. */
 			json_t *o = json_loads(over, 0, NULL);
@@ -255,19 +247,6 @@ load_merchant(struct cg_db *db, struct plan *p)
 				p->confirmations = json_integer_value(n);
 			json_decref(o);
 		}
-		if (events) {
-			json_t *a = json_loads(events, 0, NULL), *e;
-			size_t i;
-			bool found = false;
-
-			json_array_foreach(a, i, e)
-				if (json_is_string(e) && strcmp(json_string_value(e),
-				    "invoice.created") == 0)
-					found = true;
-			if (json_is_array(a) && !found)
-				p->notify = false;
-			json_decref(a);
-		}
 	}
 	cg_stmt_close(st);
 	if (rc != 1)
@@ -277,8 +256,6 @@ load_merchant(struct cg_db *db, struct plan *p)
 	else
 		p->expires_at = p->now + expiry_min * 60000;
 	p->monitor_until = p->expires_at + late_min * 60000;
-	if (p->webhook_url[0] == '\0')
-		p->notify = false;
 	return 0;
 }
 
@@ -339,36 +316,10 @@ take_address(struct cg_db *db, struct plan *p, struct cg_pool_address *a)
 static int
 insert_outbox(struct cg_db *db, struct plan *p, json_t *inv)
 {
-	char id[CG_ID_SIZE], evt[CG_ID_SIZE + 4], key[64], iso[32];
-	json_t *payload;
-	char *text;
-	int64_t n;
-
-	if (!p->notify)
-		return 0;
-	if (cg_id_new(id) != 0)
-		return CG_DB_ERR;
-	/* Stable event id from the invoice id: a retried transaction writes
-	 * the same event, which the unique event key refuses. */
-	snprintf(evt, sizeof(evt), "evt_%s", p->id);
-	snprintf(key, sizeof(key), "invoice.created:%s", p->id);
-	cg_time_format_iso(p->now, iso);
-	payload = json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:O}}", "id", evt,
-	    "type", "invoice.created", "created_at", iso, "api_version", "v1",
-	    "invoice_version", 1, "data", "invoice", inv);
-	text = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-	json_decref(payload);
-	if (text == NULL)
-		return CG_DB_ERR;
-	n = cg_db_run(db, "INSERT INTO webhook_deliveries (id, event_id, "
-	    "event_key, event_type, merchant_id, invoice_id, invoice_version, "
-	    "api_version, payload, url, status, max_attempts, next_attempt_at, "
-	    "created_at, updated_at) VALUES (?, ?, ?, 'invoice.created', ?, ?, "
-	    "1, 'v1', ?, ?, 'PENDING', ?, ?, ?, ?)", "sssssssuttt", id, evt, key,
-	    p->req->merchant_id, p->id, text, p->webhook_url,
-	    (uint64_t)p->webhook_max_attempts, p->now, p->now, p->now);
-	free(text);
-	return n == 1 ? 0 : CG_DB_ERR;
+	/* The webhooks module applies the merchant's event selection and the
+	 * invoice's URL override; its event key makes a retry harmless. */
+	return cg_outbox_add(db, p->req->merchant_id, "invoice.created", p->id,
+	    inv, p->now) < 0 ? CG_DB_ERR : 0;
 }
 
 static int

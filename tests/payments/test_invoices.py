@@ -3,6 +3,7 @@ amounts, 503 without a fresh rate, 422 field errors, cancel rules, list
 filters and stable pagination, tenancy (another merchant's ids answer 404),
 idempotent creation, wallet registration and settings, pool commands."""
 
+import json
 import os
 import sys
 
@@ -207,6 +208,14 @@ try:
         check.eq(db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE "
                            "event_type = 'invoice.created' AND invoice_id = "
                            "'%s'" % i1.get("id")), "1", "outbox row")
+        payload = json.loads(db.scalar(
+            "SELECT payload FROM webhook_deliveries WHERE event_type = "
+            "'invoice.created' AND invoice_id = '%s'" % i1.get("id")))
+        check(payload.get("type") == "invoice.created"
+              and payload.get("id", "").startswith("evt_")
+              and payload.get("data", {}).get("id") == i1.get("id")
+              and payload["data"].get("pay_amount") == i1.get("pay_amount"),
+              "invoice.created payload carries the invoice: %r" % payload)
         check.eq(db.scalar("SELECT COUNT(*) FROM audit_logs WHERE entity_id = "
                            "'%s' AND action = 'CREATE'" % i1.get("id")), "1",
                  "audit row")
