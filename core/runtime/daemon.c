@@ -17,6 +17,7 @@
 #include "db/migrate.h"
 #include "db/testkeys.h"
 #include "http/server.h"
+#include "payments/settlement.h"
 #include "plugins/registry.h"
 #include "runtime/dbmonitor.h"
 #include "runtime/metrics.h"
@@ -489,6 +490,10 @@ start(struct cg_daemon *d)
 
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
+	if (cg_settlement_start(d) != 0) {
+		cg_error("daemon", "cannot start the settlement module");
+		return 1;
+	}
 
 	/* ---- end of modules ---- */
 
@@ -504,6 +509,7 @@ teardown(struct cg_daemon *d)
 	/* ---- modules: stop (reverse order of start): timers off, no new
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
+	cg_settlement_stop(d->settlement);
 
 	/* ---- end of modules ---- */
 
@@ -529,6 +535,7 @@ teardown(struct cg_daemon *d)
 		cg_sqlpool_destroy(d->webhook_pool);
 	}
 	/* ---- modules: free (after the pools drained) ---- */
+	cg_settlement_free(d->settlement);
 
 	/* ---- end of modules ---- */
 
