@@ -471,7 +471,7 @@ load_state(struct cg_scanner *s, struct cg_db *db, struct state *out)
 		}
 		cg_stmt_close(st);
 		if (rc != 0)
-			return rc < 0 ? -1 : 0;
+			return rc < 0 ? -1 : 1;
 		if (cg_id_new(id) != 0)
 			return -1;
 		if (cg_db_run(db, "INSERT INTO scanner_state (id, instance, "
@@ -540,7 +540,7 @@ commit_tx(struct cg_db *db, void *arg)
 		    "block_hash, parent_hash, block_time, created_at) VALUES "
 		    "(?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE block_hash = "
 		    "VALUES(block_hash), parent_hash = VALUES(parent_hash), "
-		    "block_time = VALUES(block_time)", "sussst", s->state_id,
+		    "block_time = VALUES(block_time)", "susstt", s->state_id,
 		    h->height, h->hash, h->parent, h->time * 1000, c->now_ms) < 0)
 			return CG_DB_ERR;
 	}
@@ -861,7 +861,9 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 		cg_info("scanner", "network=%s batch dropped (%s)", s->network,
 		    rc == CG_LEASE_LOST ? "lease lost" : "state changed");
 	} else {
-		set_error(s, "commit failed", "database error");
+		cg_error("scanner", "network=%s commit failed: %s", s->network,
+		    cg_db_error(db));
+		set_error(s, "commit failed", cg_db_error(db));
 	}
 out:
 	cg_idset_free(&c.touched);

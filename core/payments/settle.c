@@ -730,7 +730,7 @@ update_known(struct cg_db *db, const struct known *k,
 	    "block_hash = ?, block_time = ?, status = 'PENDING', "
 	    "confirmations = 0, first_seen_block_time = "
 	    "COALESCE(first_seen_block_time, ?), last_seen_at = ?, "
-	    "updated_at = ? WHERE id = ?", "usttttts", t->block_height,
+	    "updated_at = ? WHERE id = ?", "ustttts", t->block_height,
 	    t->block_hash, t->block_time * 1000, t->block_time * 1000, now_ms,
 	    now_ms, k->id) < 0)
 		return CG_DB_ERR;
@@ -902,7 +902,8 @@ cg_settle_record(struct cg_db *db, const struct cg_settle_net *net,
 	    "WHERE id = ?", "us", t->block_height, id) != 1)
 		return CG_DB_ERR;
 	if (tg.pool[0] != '\0' && cg_db_run(db, "UPDATE address_pools SET "
-	    "status = 'USED', used_at = COALESCE(used_at, ?), "
+	    "status = IF(invoice_id IS NULL, status, 'USED'), "
+	    "used_at = COALESCE(used_at, ?), "
 	    "tx_count = tx_count + 1, last_tx_at = ?, updated_at = ? "
 	    "WHERE id = ?", "ttts", now_ms, now_ms, now_ms, tg.pool) != 1)
 		return CG_DB_ERR;
