@@ -735,6 +735,18 @@ batch_links(const struct batch *b, uint64_t from)
 	return 1;
 }
 
+/* Whether the node's block at from - 1 differs from the one we kept. */
+static int
+tip_moved(struct cg_scanner *s, uint64_t from, const char *expected)
+{
+	char hash[HASH_MAX + 1];
+	size_t len;
+
+	if (cg_plugin_block_hash(s->inst, from - 1, hash, sizeof(hash), &len) != 0)
+		return 0;
+	return strcmp(hash, expected) != 0;
+}
+
 static int64_t
 scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 {
@@ -805,6 +817,14 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 	c.s = s;
 	c.b = &b;
 	c.now_ms = cg_now_ms();
+	if ((rc == -EAGAIN || (rc == 0 && b.nh == 0)) && expected[0] != '\0' &&
+	    tip_moved(s, from, expected)) {
+		/* A reorg to a chain no longer than ours: no new block, but
+		 * the newest one we kept is gone. */
+		handle_reorg(s, db, from);
+		delay = 0;
+		goto out;
+	}
 	if (rc == -EAGAIN || (rc == 0 && b.nh == 0)) {
 		/* No new block: only the absence timer and the health. */
 		b.nx = 0;

@@ -566,6 +566,14 @@ cg_settle_invoice(struct cg_db *db, const char *invoice_id, int64_t now_ms)
 	}
 	/* One event per (invoice, status) ever: a shallow reorg that moves
 	 * the invoice back and forth does not make it flap. */
+	/* Settled implies processing was reached (perhaps within one batch):
+	 * its event first, so a later step back emits nothing. */
+	if (status_changed && strcmp(status, "settled") == 0) {
+		snprintf(key, sizeof(key), "%s:invoice.processing", invoice_id);
+		if (emit_invoice_event(db, invoice_id, "invoice.processing", key,
+		    NULL, now_ms) != 0)
+			goto fail;
+	}
 	if (status_changed && strcmp(status, "new") != 0) {
 		char type[48];
 
