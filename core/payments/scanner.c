@@ -315,14 +315,10 @@ sink_transfer(void *ctx, const struct cg_scan_transfer *t)
 	/* Only what the host watches counts. */
 	if (!addrset_has(&b->watched, d->to))
 		return 0;
+	/* The string pointers are set when the transfer is used: the array
+	 * may move while it grows. */
 	d->t = *t;
 	d->t.struct_size = sizeof(d->t);
-	d->t.tx_hash = d->tx_hash;
-	d->t.from = d->from;
-	d->t.to = d->to;
-	d->t.contract = d->contract;
-	d->t.amount = d->amount;
-	d->t.block_hash = d->block_hash;
 	b->nx++;
 	return 0;
 }
@@ -544,10 +540,19 @@ commit_tx(struct cg_db *db, void *arg)
 		    h->height, h->hash, h->parent, h->time * 1000, c->now_ms) < 0)
 			return CG_DB_ERR;
 	}
-	for (i = 0; i < c->b->nx; i++)
-		if (cg_settle_record(db, &s->net, &c->b->x[i].t, c->now_ms,
+	for (i = 0; i < c->b->nx; i++) {
+		struct xfer *x = &c->b->x[i];
+
+		x->t.tx_hash = x->tx_hash;
+		x->t.from = x->from;
+		x->t.to = x->to;
+		x->t.contract = x->contract;
+		x->t.amount = x->amount;
+		x->t.block_hash = x->block_hash;
+		if (cg_settle_record(db, &s->net, &x->t, c->now_ms,
 		    &c->touched) != 0)
 			return CG_DB_ERR;
+	}
 	if (c->have_head && cg_settle_confirm(db, &s->net, c->head, c->now_ms,
 	    &c->touched) != 0)
 		return CG_DB_ERR;

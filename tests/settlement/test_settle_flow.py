@@ -146,6 +146,19 @@ def main():
                           check=False, json_out=False)
             check(bad.returncode != 0, "resolving twice is refused")
 
+            # A batch larger than the scanner's first buffer (64 transfers).
+            many = [fx.address()[1] for _ in range(70)]
+            chain.add_block([sl.transfer(a, ONE + i, tx="0xmany%d" % i)
+                             for i, a in enumerate(many)])
+            sl.wait_until("70 payments recorded", lambda: db.scalar(
+                "SELECT COUNT(*) FROM transactions WHERE tx_hash LIKE "
+                "'0xmany%'") == "70")
+            rows = db.sql("SELECT tx_hash, to_address, amount_raw FROM "
+                          "transactions WHERE tx_hash LIKE '0xmany%'")
+            check(all(r[1] == many[int(r[0][6:])] and
+                      r[2] == str(ONE + int(r[0][6:])) for r in rows),
+                  "each of a large batch's payments recorded intact")
+
             # Events: once each, versions growing.
             ev = fx.events(a)
             check.eq(ev, ["invoice.payment_detected", "invoice.processing",
