@@ -559,7 +559,7 @@ commit_tx(struct cg_db *db, void *arg)
 	if (eval_touched(db, &c->touched, c->now_ms) != 0)
 		return CG_DB_ERR;
 	if (cg_settle_invalidate_absent(db, s->net.id, CG_SCAN_ABSENT_TIMEOUT_MS,
-	    c->now_ms) != 0)
+	    CG_SCAN_MEMPOOL_TIMEOUT_MS, c->now_ms) != 0)
 		return CG_DB_ERR;
 	if (c->res != NULL) {
 		if (cg_db_run(db, "UPDATE scanner_state SET cursor_text = ?, "

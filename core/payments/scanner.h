@@ -26,6 +26,10 @@ struct cg_scanner;
 /* A payment absent from the chain (orphaned, or dropped from the mempool)
  * this long is proven gone: the invoice turns invalid. */
 #define CG_SCAN_ABSENT_TIMEOUT_MS (600 * 1000LL)
+/* A payment only ever seen in the mempool is proven gone once the plugin
+ * has not reported it for this long (plugins that report the mempool
+ * report its still-pending transfers with every batch). */
+#define CG_SCAN_MEMPOOL_TIMEOUT_MS (72 * 3600 * 1000LL)
 /* A fresh scanner starts this many blocks behind the tip. */
 #define CG_SCAN_START_BACK 256
 /* Blocks per batch. */

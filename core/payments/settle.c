@@ -1075,7 +1075,7 @@ invalidate_invoice(struct cg_db *db, const char *invoice_id,
 
 int
 cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
-    int64_t timeout_ms, int64_t now_ms)
+    int64_t timeout_ms, int64_t mempool_timeout_ms, int64_t now_ms)
 {
 	struct cg_idset gone = { 0 }, invoices = { 0 };
 	struct cg_stmt *st;
@@ -1083,9 +1083,10 @@ cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
 	int rc = 0;
 
 	st = cg_db_query(db, "SELECT id, COALESCE(invoice_id, ''), match_status "
-	    "FROM transactions WHERE network_id = ? AND (status = 'ORPHANED' OR "
-	    "(status = 'PENDING' AND block_height IS NULL)) AND "
-	    "last_seen_at < ? FOR UPDATE", "st", network_id, now_ms - timeout_ms);
+	    "FROM transactions WHERE network_id = ? AND ((status = 'ORPHANED' "
+	    "AND last_seen_at < ?) OR (status = 'PENDING' AND "
+	    "block_height IS NULL AND last_seen_at < ?)) FOR UPDATE", "stt",
+	    network_id, now_ms - timeout_ms, now_ms - mempool_timeout_ms);
 	if (st == NULL)
 		return CG_DB_ERR;
 	while ((rc = cg_stmt_fetch(st)) == 1) {

@@ -63,10 +63,11 @@ int cg_settle_confirm(struct cg_db *db, const struct cg_settle_net *net,
 int cg_settle_orphan_above(struct cg_db *db, const char *network_id,
     uint64_t height, int64_t now_ms, struct cg_idset *touched);
 
-/* Payments ORPHANED or in the mempool and not seen for timeout_ms are
- * proven gone: INVALID, their invoice invalid with reversal postings. */
+/* Payments ORPHANED and not seen again for timeout_ms, or only ever seen
+ * in the mempool and not reported for mempool_timeout_ms, are proven gone:
+ * INVALID, their invoice invalid with reversal postings. */
 int cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
-    int64_t timeout_ms, int64_t now_ms);
+    int64_t timeout_ms, int64_t mempool_timeout_ms, int64_t now_ms);
 
 /* Re-evaluates one invoice under SELECT … FOR UPDATE: totals, status,
  * flags, postings, audit, outbox. 0 or CG_DB_ERR. */

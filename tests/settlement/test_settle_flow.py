@@ -32,6 +32,7 @@ def main():
         part, part_addr = fx.invoice("1", expires_in=20)  # partial, expires
         tol, tol_addr = fx.invoice("1", tolerance="0.0100")
         tok, tok_addr = fx.invoice("2.5", token=True)
+        mem, mem_addr = fx.invoice("1")               # seen in the mempool
         _, free_addr = fx.address()                   # no invoice
         with d:
             d.start()
@@ -146,6 +147,26 @@ def main():
                           check=False, json_out=False)
             check(bad.returncode != 0, "resolving twice is refused")
 
+            # Mempool first, then mined: one payment.
+            xm = sl.transfer(mem_addr, ONE)
+            chain.mempool = [xm]
+            chain.mine(1)
+            sl.wait_until("mempool payment seen",
+                          lambda: fx.inv(mem)["status"] == "processing")
+            check.eq(db.scalar("SELECT block_height IS NULL FROM transactions "
+                               "WHERE tx_hash = '%s'" % xm["tx"]), "1",
+                     "mempool payment has no block yet")
+            chain.mempool = []
+            chain.add_block([xm])
+            chain.mine(1)
+            sl.wait_until("mempool payment settled",
+                          lambda: fx.inv(mem)["status"] == "settled")
+            check.eq(db.scalar("SELECT COUNT(*) FROM transactions WHERE "
+                               "tx_hash = '%s'" % xm["tx"]), "1",
+                     "mined mempool payment is the same row")
+            check.eq(fx.inv(mem)["received"], "1.000000000000000000",
+                     "mempool then mined counted once")
+
             # A batch larger than the scanner's first buffer (64 transfers).
             many = [fx.address()[1] for _ in range(70)]
             chain.add_block([sl.transfer(a, ONE + i, tx="0xmany%d" % i)
@@ -190,8 +211,8 @@ def main():
             pending, confirmed = fx.balances(sl.W_COIN)
             check.eq(pending, "0.000000000000000000",
                      "nothing pending once all confirmed")
-            # A 1.5 + B 2 + C 1.5 + tol 0.995 + late 1 + part 0.5
-            check.eq(confirmed, "7.495000000000000000",
+            # A 1.5 + B 2 + C 1.5 + tol 0.995 + late 1 + part 0.5 + mem 1
+            check.eq(confirmed, "8.495000000000000000",
                      "confirmed balance = counted payments")
             check.eq(fx.balances(sl.W_TOKEN)[1], "2.500000000000000000",
                      "token wallet confirmed")
