@@ -847,6 +847,15 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 		}
 		goto out;
 	}
+	if (rc == -ENOSYS) {
+		/* A network plugin without detection: nothing to scan. */
+		pthread_mutex_lock(&s->mu);
+		s->st.unsupported = 1;
+		pthread_mutex_unlock(&s->mu);
+		set_error(s, "scan", "not provided by the plugin");
+		delay = 60000;
+		goto out;
+	}
 	if (rc != 0 || b.bad) {
 		cg_warn("scanner", "network=%s scan failed rc=%d", s->network, rc);
 		set_error(s, "scan failed", rc ? strerror(-rc) :

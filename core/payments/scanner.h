@@ -40,6 +40,7 @@ struct cg_scanner_status {
 	int active;              /* this daemon holds the lease */
 	int known;               /* a network row matches the instance */
 	int stopped;             /* deep reorg: an admin must act */
+	int unsupported;         /* the plugin offers no scan */
 	uint64_t cursor;         /* next height to scan */
 	uint64_t tip;
 	int64_t last_scan_ms, last_success_ms;

@@ -154,7 +154,7 @@ ready_networks(void *ud, char *reason, size_t len)
 		int64_t stale;
 
 		cg_scanner_get_status(st->r[i].scanner, &s);
-		if (!s.active)
+		if (!s.active || s.unsupported)
 			continue;
 		stale = s.poll_ms * 10 > READY_STALE_MS ? s.poll_ms * 10 :
 		    READY_STALE_MS;
