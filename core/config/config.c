@@ -117,6 +117,38 @@ static const struct cg_plugin_key webhooks_keys[] = {
 	    .min = 0, .max = 1048576),
 };
 
+static const struct cg_plugin_key api_keys[] = {
+	K("usage_flush_s", CG_KEY_INT, .default_value = "30", .min = 1,
+	    .max = 3600, .flags = R),
+	K("session_ttl_s", CG_KEY_INT, .default_value = "43200", .min = 60,
+	    .max = 2592000),
+	K("login_max_failures", CG_KEY_INT, .default_value = "5", .min = 1,
+	    .max = 1000),
+	K("login_lockout_s", CG_KEY_INT, .default_value = "900", .min = 1,
+	    .max = 86400),
+	K("login_ip_max_failures", CG_KEY_INT, .default_value = "20",
+	    .min = 1, .max = 100000),
+	K("argon2_memory_kib", CG_KEY_INT, .default_value = "19456",
+	    .min = 8, .max = 4194304),
+	K("argon2_iterations", CG_KEY_INT, .default_value = "2", .min = 1,
+	    .max = 100),
+	K("argon2_parallelism", CG_KEY_INT, .default_value = "1", .min = 1,
+	    .max = 16),
+	K("verify_token_ttl_s", CG_KEY_INT, .default_value = "86400",
+	    .min = 60, .max = 604800),
+	K("reset_token_ttl_s", CG_KEY_INT, .default_value = "3600", .min = 60,
+	    .max = 86400),
+};
+
+static const struct cg_plugin_key smtp_keys[] = {
+	K("url", CG_KEY_STRING, .min = 8, .max = 512),
+	K("from", CG_KEY_STRING, .min = 3, .max = 254),
+	K("username", CG_KEY_STRING, .min = 1, .max = 254),
+	K("password", CG_KEY_STRING, .flags = CG_KEY_SECRET),
+	K("timeout_ms", CG_KEY_INT, .default_value = "10000", .min = 100,
+	    .max = 120000),
+};
+
 static const struct cg_plugin_key instance_keys[] = {
 	K("plugin", CG_KEY_STRING, .flags = R | CG_KEY_REQUIRED, .min = 1,
 	    .max = 64),
@@ -142,6 +174,8 @@ static const struct cg_plugin_key top_keys[] = {
 	TABLE("workers", workers_keys, 0),
 	TABLE("rates", rates_keys, 0),
 	TABLE("webhooks", webhooks_keys, 0),
+	TABLE("api", api_keys, 0),
+	TABLE("smtp", smtp_keys, 0),
 	TABLE("plugins", plugins_keys, 0),
 };
 
@@ -446,6 +480,22 @@ fill_numbers(struct cg_config *cfg)
 	cfg->webhooks.max_attempts = get_num(cfg, "webhooks.max_attempts");
 	cfg->webhooks.max_response_bytes = get_num(cfg,
 	    "webhooks.max_response_bytes");
+	cfg->api.usage_flush_s = get_num(cfg, "api.usage_flush_s");
+	cfg->api.session_ttl_s = get_num(cfg, "api.session_ttl_s");
+	cfg->api.login_max_failures = get_num(cfg, "api.login_max_failures");
+	cfg->api.login_lockout_s = get_num(cfg, "api.login_lockout_s");
+	cfg->api.login_ip_max_failures = get_num(cfg,
+	    "api.login_ip_max_failures");
+	cfg->api.argon2_memory_kib = get_num(cfg, "api.argon2_memory_kib");
+	cfg->api.argon2_iterations = get_num(cfg, "api.argon2_iterations");
+	cfg->api.argon2_parallelism = get_num(cfg, "api.argon2_parallelism");
+	cfg->api.verify_token_ttl_s = get_num(cfg, "api.verify_token_ttl_s");
+	cfg->api.reset_token_ttl_s = get_num(cfg, "api.reset_token_ttl_s");
+	cfg->smtp.url = get_str(cfg, "smtp.url");
+	cfg->smtp.from = get_str(cfg, "smtp.from");
+	cfg->smtp.username = get_str(cfg, "smtp.username");
+	get_secret(cfg, "smtp.password", &cfg->smtp.password);
+	cfg->smtp.timeout_ms = get_num(cfg, "smtp.timeout_ms");
 }
 
 static int

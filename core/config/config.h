@@ -107,6 +107,27 @@ struct cg_config {
 	} webhooks;
 
 	struct {
+		int64_t usage_flush_s;      /* usage statistics batch interval */
+		int64_t session_ttl_s;
+		int64_t login_max_failures; /* per user, then locked */
+		int64_t login_lockout_s;
+		int64_t login_ip_max_failures; /* per address and lockout window */
+		int64_t argon2_memory_kib;  /* new password hashes */
+		int64_t argon2_iterations;
+		int64_t argon2_parallelism;
+		int64_t verify_token_ttl_s;
+		int64_t reset_token_ttl_s;
+	} api;
+
+	struct {
+		const char *url;            /* NULL: mail is written to the log */
+		const char *from;
+		const char *username;
+		struct cg_secret password;
+		int64_t timeout_ms;
+	} smtp;
+
+	struct {
 		const char **directories;   /* extra search dirs (after env) */
 		size_t directory_count;
 		struct cg_instance_config *instances;

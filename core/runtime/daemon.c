@@ -11,12 +11,14 @@
 #include <jansson.h>
 
 #include "cg_build_config.h"
+#include "api/api.h"
 #include "config/config.h"
 #include "control/control.h"
 #include "db/db.h"
 #include "db/migrate.h"
 #include "db/testkeys.h"
 #include "http/server.h"
+#include "payments/module.h"
 #include "payments/settlement.h"
 #include "plugins/registry.h"
 #include "runtime/dbmonitor.h"
@@ -490,6 +492,17 @@ start(struct cg_daemon *d)
 
 	/* ---- modules: start (one block each; they may register HTTP routes,
 	 * control commands, status sections and readiness checks) ---- */
+
+	d->api = cg_api_start(d);
+	if (!d->api)
+		return 1;
+
+	/* payments (after the API: it routes through d->api): rates poller,
+	 * invoice/wallet/catalog routes, pool commands */
+	if (cg_payments_start(d) != 0)
+		return 1;
+
+	/* settlement: scanners, expiry sweep, scan/payments commands */
 	if (cg_settlement_start(d) != 0) {
 		cg_error("daemon", "cannot start the settlement module");
 		return 1;
@@ -510,6 +523,9 @@ teardown(struct cg_daemon *d)
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
 	cg_settlement_stop(d->settlement);
+
+	cg_payments_stop(d);
+	cg_api_stop(d->api);
 
 	/* ---- end of modules ---- */
 
@@ -536,6 +552,9 @@ teardown(struct cg_daemon *d)
 	}
 	/* ---- modules: free (after the pools drained) ---- */
 	cg_settlement_free(d->settlement);
+
+	cg_payments_free(d);
+	cg_api_free(d->api);
 
 	/* ---- end of modules ---- */
 
