@@ -32,8 +32,8 @@ def bulk_invoices(fx, db, n):
         sql.append("INSERT INTO address_pools (id, merchant_id, network_id, "
                    "counter_id, address, derivation_path, derivation_index) "
                    "VALUES ('%s', '%s', '%s', '%s', '%s', 'm/0/%d', %d);" %
-                   (pool, sl.MERCHANT, sl.NET, sl.COUNTER, addr, 100000 + i,
-                    100000 + i))
+                   (pool, sl.MERCHANT, sl.NET, sl.COUNTER, addr, 2000000 + i,
+                    2000000 + i))
         sql.append("INSERT INTO invoices (id, merchant_id, amount, "
                    "currency_id, pay_amount, pay_currency_id, network_id, "
                    "wallet_id, address_pool_id, deposit_address, payment_uri, "

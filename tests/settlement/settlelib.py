@@ -89,7 +89,8 @@ def sqltime(epoch_s):
 class Fixture:
     def __init__(self, db):
         self.db = db
-        self.next_index = 0
+        # Far from the indexes the API derives (next_index), no refill.
+        self.next_index = 1000000
         db.sql("""
 SET time_zone = '+00:00';
 INSERT INTO networks (id, code, name, kind, plugin, chain_id, native_symbol,
@@ -103,8 +104,8 @@ VALUES ('%(coin)s', 'SCR', 'SCR', 'Scripted coin', 'COIN', '%(net)s', NULL,
  ('%(tok)s', 'TOK-SCR', 'TOK', 'Scripted token', 'TOKEN', '%(net)s',
   '%(contract)s', 'ERC20', 6, 901);
 INSERT INTO address_counters (id, merchant_id, network_id, xpub,
-  account_path, next_index)
-VALUES ('%(ctr)s', '%(m)s', '%(net)s', 'xpub-scripted-test', 'm/0', 0);
+  account_path, next_index, pool_target)
+VALUES ('%(ctr)s', '%(m)s', '%(net)s', 'xpub-scripted-test', 'm/0', 0, 0);
 INSERT INTO wallets (id, merchant_id, currency_id, network_id)
 VALUES ('%(wc)s', '%(m)s', '%(coin)s', '%(net)s'),
        ('%(wt)s', '%(m)s', '%(tok)s', '%(net)s');
