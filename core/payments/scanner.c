@@ -689,6 +689,15 @@ handle_reorg(struct cg_scanner *s, struct cg_db *db, uint64_t from)
 		set_error(s, "reorg search failed", "block_hash error");
 		return -1;
 	}
+	if (found && r.ancestor == from - 1) {
+		/* The node still has our newest block, yet its next block does
+		 * not name it as parent: inconsistent output, not a reorg. */
+		cg_warn("scanner", "network=%s block %" PRIu64 " does not link "
+		    "to the kept block %" PRIu64, s->network, from, from - 1);
+		set_error(s, "scan failed", "batch does not link to the kept "
+		    "blocks");
+		return 1;
+	}
 	if (!found || from - 1 - r.ancestor > s->net.confirmations) {
 		r.stop = 1;
 		if (found)
@@ -826,8 +835,8 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 	    tip_moved(s, from, expected)) {
 		/* A reorg to a chain no longer than ours: no new block, but
 		 * the newest one we kept is gone. */
-		handle_reorg(s, db, from);
-		delay = 0;
+		if (handle_reorg(s, db, from) == 0)
+			delay = 0;
 		goto out;
 	}
 	if (rc == -EAGAIN || (rc == 0 && b.nh == 0)) {
@@ -865,8 +874,8 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 	if (b.h[0].height != from ||
 	    (expected[0] != '\0' && strcmp(b.h[0].parent, expected) != 0)) {
 		if (b.h[0].height == from) {
-			handle_reorg(s, db, from);
-			delay = 0;
+			if (handle_reorg(s, db, from) == 0)
+				delay = 0;
 		} else {
 			set_error(s, "scan failed", "batch starts elsewhere");
 		}
