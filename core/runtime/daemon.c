@@ -19,6 +19,7 @@
 #include "db/testkeys.h"
 #include "http/server.h"
 #include "payments/module.h"
+#include "payments/settlement.h"
 #include "plugins/registry.h"
 #include "runtime/dbmonitor.h"
 #include "runtime/metrics.h"
@@ -567,6 +568,12 @@ start(struct cg_daemon *d)
 	if (cg_payments_start(d) != 0)
 		return 1;
 
+	/* settlement: scanners, expiry sweep, scan/payments commands */
+	if (cg_settlement_start(d) != 0) {
+		cg_error("daemon", "cannot start the settlement module");
+		return 1;
+	}
+
 	d->webhooks = cg_webhooks_start(d);
 	if (!d->webhooks)
 		return 1;
@@ -586,6 +593,7 @@ teardown(struct cg_daemon *d)
 	 * work posted. Their memory is freed below, after the pools, whose
 	 * last completions may still reach them ---- */
 	cg_webhooks_stop(d->webhooks);
+	cg_settlement_stop(d->settlement);
 	cg_payments_stop(d);
 	cg_api_stop(d->api);
 
@@ -614,6 +622,7 @@ teardown(struct cg_daemon *d)
 	}
 	/* ---- modules: free (after the pools drained) ---- */
 	cg_webhooks_free(d->webhooks);
+	cg_settlement_free(d->settlement);
 	cg_payments_free(d);
 	cg_api_free(d->api);
 
