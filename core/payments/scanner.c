@@ -308,7 +308,9 @@ sink_transfer(void *ctx, const struct cg_scan_transfer *t)
 	    copy_str(d->contract, sizeof(d->contract), t->contract) != 0 ||
 	    copy_str(d->amount, sizeof(d->amount), t->amount) != 0 ||
 	    copy_str(d->block_hash, sizeof(d->block_hash), t->block_hash) != 0 ||
-	    d->tx_hash[0] == '\0' || d->to[0] == '\0' || t->position > INT32_MAX) {
+	    d->tx_hash[0] == '\0' || d->to[0] == '\0' ||
+	    (t->position > INT32_MAX &&
+	    t->position != CG_TRANSFER_POSITION_VALUE)) {
 		b->bad = 1;
 		return -EINVAL;
 	}

@@ -11,12 +11,13 @@
 
 #include "db/db.h"
 #include "db/ledger.h"
+#include "payments/invoice_view.h"
+#include "webhooks/outbox.h"
 #include "util/clock.h"
 #include "util/decimal.h"
 #include "util/log.h"
 
 /* Payload format of the events this module writes. */
-#define SETTLE_API_VERSION "v1"
 /* Late payments to an expired invoice without monitor_until are counted
  * for this long after the deadline. */
 #define SETTLE_LATE_WINDOW_MS (24 * 3600 * 1000LL)
@@ -112,6 +113,15 @@ cg_settle_audit(struct cg_db *db, const char *actor, const char *action,
 	return 0;
 }
 
+/* The stored position: a transaction's own value transfer is -1, so it
+ * never meets a log or output index of the same transaction. */
+static int64_t
+tx_position(const struct cg_scan_transfer *t)
+{
+	return t->position == CG_TRANSFER_POSITION_VALUE ? -1 :
+	    (int64_t)t->position;
+}
+
 /* ---- outbox ------------------------------------------------------------ */
 
 static json_t *
@@ -144,102 +154,38 @@ transaction_object(struct cg_db *db, const char *tx_id)
 }
 
 /*
- * Writes one merchant event for an invoice into the outbox (same
+ * One merchant event for an invoice, through the webhooks outbox (same
  * transaction). key makes it unique: a retried or repeated evaluation
- * enqueues nothing twice. Skipped when the merchant has no webhook URL or
- * does not want this event type.
+ * enqueues nothing twice. The data object is the API's Invoice (with the
+ * payment under "transaction" when there is one); the outbox skips
+ * merchants without a URL or who did not select the event.
  */
 static int
 emit_invoice_event(struct cg_db *db, const char *invoice_id, const char *type,
     const char *key, const char *tx_id, int64_t now_ms)
 {
-	struct cg_stmt *st;
-	json_t *inv = NULL, *body = NULL;
-	char id[CG_ID_SIZE], event_id[64], created[32], *text = NULL;
-	char merchant[CG_ID_SIZE], url[2049];
-	int64_t version = 0, count = 0, want = 0;
-	int rc = CG_DB_ERR;
+	char merchant[CG_ID_SIZE];
+	json_t *inv = NULL;
+	int rc;
 
-	st = cg_db_query(db, "SELECT i.id, i.merchant_id, i.order_id, i.status, "
-	    "i.amount, c.code, i.pay_amount, pc.code, n.code, i.deposit_address, "
-	    "i.amount_received, i.amount_confirmed, i.payment_count, i.paid_over, "
-	    "i.paid_late, i.paid_partial, i.version, i.expires_at, i.created_at, "
-	    "COALESCE(i.webhook_url, m.webhook_url), "
-	    "(COALESCE(i.webhook_events, s.webhook_events) IS NULL OR "
-	    "JSON_CONTAINS(COALESCE(i.webhook_events, s.webhook_events), "
-	    "JSON_QUOTE(?))) "
-	    "FROM invoices i JOIN currencies c ON c.id = i.currency_id "
-	    "JOIN currencies pc ON pc.id = i.pay_currency_id "
-	    "JOIN networks n ON n.id = i.network_id "
-	    "JOIN merchants m ON m.id = i.merchant_id "
-	    "LEFT JOIN merchant_settings s ON s.merchant_id = i.merchant_id "
-	    "WHERE i.id = ?", "ss", type, invoice_id);
-	if (st == NULL)
+	if (cg_db_query_str(db, merchant, sizeof(merchant), "SELECT merchant_id "
+	    "FROM invoices WHERE id = ?", "s", invoice_id) != 1)
 		return CG_DB_ERR;
-	if (cg_stmt_fetch(st) != 1) {
-		cg_stmt_close(st);
+	if (cg_invoice_json(db, merchant, invoice_id, &inv) != 1)
 		return CG_DB_ERR;
-	}
-	cg_stmt_i64(st, 12, &count);
-	cg_stmt_i64(st, 16, &version);
-	cg_stmt_i64(st, 20, &want);
-	snprintf(merchant, sizeof(merchant), "%s", cg_stmt_str(st, 1));
-	snprintf(url, sizeof(url), "%s", cg_stmt_is_null(st, 19) ? "" :
-	    cg_stmt_str(st, 19));
-	inv = json_pack("{s:s, s:o, s:s, s:o, s:s, s:o, s:s, s:s, s:s, s:o, "
-	    "s:o, s:I, s:b, s:b, s:b, s:I, s:o, s:o}",
-	    "id", cg_stmt_str(st, 0),
-	    "order_id", cg_stmt_is_null(st, 2) ? json_null() :
-	    json_string(cg_stmt_str(st, 2)),
-	    "status", cg_stmt_str(st, 3),
-	    "amount", json_amount(st, 4), "currency", cg_stmt_str(st, 5),
-	    "pay_amount", json_amount(st, 6), "pay_currency", cg_stmt_str(st, 7),
-	    "network", cg_stmt_str(st, 8), "address", cg_stmt_str(st, 9),
-	    "amount_received", json_amount(st, 10),
-	    "amount_confirmed", json_amount(st, 11),
-	    "payment_count", (json_int_t)count,
-	    "paid_over", strcmp(cg_stmt_str(st, 13), "1") == 0,
-	    "paid_late", strcmp(cg_stmt_str(st, 14), "1") == 0,
-	    "paid_partial", strcmp(cg_stmt_str(st, 15), "1") == 0,
-	    "version", (json_int_t)version,
-	    "expires_at", json_time(st, 17), "created_at", json_time(st, 18));
-	cg_stmt_close(st);
-	if (inv == NULL)
-		return CG_DB_ERR;
-	if (url[0] == '\0' || !want) {
-		json_decref(inv);
-		return 0;
-	}
 	if (tx_id != NULL) {
 		json_t *tx = transaction_object(db, tx_id);
 
-		if (tx == NULL)
-			goto fail;
+		if (tx == NULL) {
+			json_decref(inv);
+			return CG_DB_ERR;
+		}
 		json_object_set_new(inv, "transaction", tx);
 	}
-	if (cg_id_new(id) != 0)
-		goto fail;
-	snprintf(event_id, sizeof(event_id), "evt_%s", id);
-	cg_time_format_iso(now_ms, created);
-	body = json_pack("{s:s, s:s, s:s, s:s, s:{s:O}}", "id", event_id,
-	    "type", type, "created", created, "api_version", SETTLE_API_VERSION,
-	    "data", "invoice", inv);
-	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL)
-		goto fail;
-	if (cg_db_run(db, "INSERT INTO webhook_deliveries (id, event_id, "
-	    "event_key, event_type, merchant_id, invoice_id, invoice_version, "
-	    "api_version, payload, url, next_attempt_at, created_at, updated_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON DUPLICATE KEY UPDATE id = id", "ssssssisssttt", id, event_id, key,
-	    type, merchant, invoice_id, version, SETTLE_API_VERSION, text, url,
-	    now_ms, now_ms, now_ms) < 0)
-		goto fail;
-	rc = 0;
-fail:
-	free(text);
-	json_decref(body);
+	rc = cg_outbox_add_keyed(db, merchant, type, invoice_id, key, inv,
+	    now_ms, NULL);
 	json_decref(inv);
-	return rc;
+	return rc < 0 ? CG_DB_ERR : 0;
 }
 
 /* wallet.balance_changed after a posting (same transaction). */
@@ -249,20 +195,15 @@ emit_wallet_event(struct cg_db *db, const char *merchant_id,
     const char *move, int64_t now_ms)
 {
 	struct cg_stmt *st;
-	json_t *body = NULL;
-	char id[CG_ID_SIZE], event_id[64], key[192], created[32], url[2049];
-	char *text = NULL;
-	int64_t version = 0, want = 0;
-	int rc = CG_DB_ERR;
+	json_t *wallet;
+	char key[192];
+	int64_t version = 0;
+	int rc;
 
 	st = cg_db_query(db, "SELECT w.id, c.code, w.confirmed_balance, "
-	    "w.pending_balance, w.version, m.webhook_url, "
-	    "(s.webhook_events IS NULL OR JSON_CONTAINS(s.webhook_events, "
-	    "'\"wallet.balance_changed\"')) "
-	    "FROM wallets w JOIN currencies c ON c.id = w.currency_id "
-	    "JOIN merchants m ON m.id = w.merchant_id "
-	    "LEFT JOIN merchant_settings s ON s.merchant_id = w.merchant_id "
-	    "WHERE w.id = ? AND w.merchant_id = ?", "ss", wallet_id, merchant_id);
+	    "w.pending_balance, w.version FROM wallets w JOIN currencies c ON "
+	    "c.id = w.currency_id WHERE w.id = ? AND w.merchant_id = ?", "ss",
+	    wallet_id, merchant_id);
 	if (st == NULL)
 		return CG_DB_ERR;
 	if (cg_stmt_fetch(st) != 1) {
@@ -270,43 +211,20 @@ emit_wallet_event(struct cg_db *db, const char *merchant_id,
 		return CG_DB_ERR;
 	}
 	cg_stmt_i64(st, 4, &version);
-	cg_stmt_i64(st, 6, &want);
-	snprintf(url, sizeof(url), "%s", cg_stmt_is_null(st, 5) ? "" :
-	    cg_stmt_str(st, 5));
-	if (url[0] == '\0' || !want) {
-		cg_stmt_close(st);
-		return 0;
-	}
-	if (cg_id_new(id) != 0) {
-		cg_stmt_close(st);
-		return CG_DB_ERR;
-	}
-	snprintf(event_id, sizeof(event_id), "evt_%s", id);
-	cg_time_format_iso(now_ms, created);
-	body = json_pack("{s:s, s:s, s:s, s:s, s:{s:{s:s, s:s, s:o, s:o, s:I}, "
-	    "s:s, s:s, s:s}}", "id", event_id, "type", "wallet.balance_changed",
-	    "created", created, "api_version", SETTLE_API_VERSION, "data",
-	    "wallet", "id", cg_stmt_str(st, 0), "currency", cg_stmt_str(st, 1),
+	wallet = json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:s, s:s}",
+	    "id", cg_stmt_str(st, 0), "currency", cg_stmt_str(st, 1),
 	    "confirmed_balance", json_amount(st, 2),
 	    "pending_balance", json_amount(st, 3), "version", (json_int_t)version,
 	    "invoice_id", invoice_id, "transaction_id", tx_id, "move", move);
 	cg_stmt_close(st);
-	snprintf(key, sizeof(key), "%s:%s:%s", wallet_id, tx_id, move);
-	if (body == NULL || (text = json_dumps(body, JSON_COMPACT)) == NULL)
-		goto fail;
-	if (cg_db_run(db, "INSERT INTO webhook_deliveries (id, event_id, "
-	    "event_key, event_type, merchant_id, invoice_id, api_version, "
-	    "payload, url, next_attempt_at, created_at, updated_at) "
-	    "VALUES (?, ?, ?, 'wallet.balance_changed', ?, ?, ?, ?, ?, ?, ?, ?) "
-	    "ON DUPLICATE KEY UPDATE id = id", "ssssssssttt", id, event_id, key,
-	    merchant_id, invoice_id, SETTLE_API_VERSION, text, url, now_ms,
-	    now_ms, now_ms) < 0)
-		goto fail;
-	rc = 0;
-fail:
-	free(text);
-	json_decref(body);
-	return rc;
+	if (wallet == NULL)
+		return CG_DB_ERR;
+	snprintf(key, sizeof(key), "wallet.balance_changed:%s:%s:%s", wallet_id,
+	    tx_id, move);
+	rc = cg_outbox_add_keyed(db, merchant_id, "wallet.balance_changed",
+	    invoice_id, key, wallet, now_ms, NULL);
+	json_decref(wallet);
+	return rc < 0 ? CG_DB_ERR : 0;
 }
 
 /* ---- postings ---------------------------------------------------------- */
@@ -673,7 +591,7 @@ find_known(struct cg_db *db, const char *network_id,
 	st = cg_db_query(db, "SELECT id, status, COALESCE(block_hash, ''), "
 	    "COALESCE(invoice_id, ''), match_status FROM transactions "
 	    "WHERE network_id = ? AND tx_hash = ? AND tx_position = ? FOR UPDATE",
-	    "ssi", network_id, t->tx_hash, (int64_t)t->position);
+	    "ssi", network_id, t->tx_hash, tx_position(t));
 	if (st == NULL)
 		return CG_DB_ERR;
 	rc = cg_stmt_fetch(st);
@@ -898,7 +816,7 @@ cg_settle_record(struct cg_db *db, const struct cg_settle_net *net,
 	    "first_seen_block_time, last_seen_at, created_at, updated_at) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, "
 	    "'SCANNER', ?, ?, ?, ?, ?)", "sssisssssssstssssssttttt", id, net->id,
-	    t->tx_hash, (int64_t)t->position,
+	    t->tx_hash, tx_position(t),
 	    t->from && t->from[0] ? t->from : NULL, t->to, a.currency,
 	    t->contract && t->contract[0] ? t->contract : NULL, t->amount,
 	    amount[0] ? amount : NULL, NULL, in_block ? t->block_hash : NULL,

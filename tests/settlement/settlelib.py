@@ -76,7 +76,13 @@ class Chain:
         return len(self.blocks) - 1
 
 
-def transfer(to, amount, tx=None, pos=0, contract="", flags=0):
+# plugin.h's CG_TRANSFER_POSITION_VALUE: a transaction's own value transfer.
+POSITION_VALUE = 0xffffffff
+
+
+def transfer(to, amount, tx=None, pos=None, contract="", flags=0):
+    if pos is None:
+        pos = POSITION_VALUE if contract == "" else 0
     return {"tx": tx or "0x" + secrets.token_hex(16), "pos": pos,
             "from": "sender", "to": to, "contract": contract,
             "amount": str(amount), "flags": flags}

@@ -60,6 +60,12 @@ def main():
             check.eq(fx.inv(c)["status"], "processing", "C processing")
             check.eq(fx.inv(a)["received"], "1.500000000000000000",
                      "A received computed from its payment")
+            check.eq(db.scalar("SELECT tx_position FROM transactions WHERE "
+                               "to_address = '%s'" % a_addr), "-1",
+                     "a native value transfer is stored at position -1")
+            check.eq(db.scalar("SELECT tx_position FROM transactions WHERE "
+                               "to_address = '%s'" % tok_addr), "0",
+                     "a token log keeps its position in the receipt")
             check.eq(fx.inv(a)["confirmed"], "0.000000000000000000",
                      "A nothing confirmed yet")
             check.eq(fx.balances(sl.W_COIN)[1], "0.000000000000000000",
@@ -200,11 +206,12 @@ def main():
                                 "event_key = '%s:invoice.settled'" % a)
             import json
             p = json.loads(payload)
-            check.eq(p["data"]["invoice"]["amount_received"], "1.5",
-                     "payload carries amounts as decimal strings")
+            check.eq(p["data"]["amount_received"], "1.500000000000000000",
+                     "payload carries the API's invoice, amounts as decimal "
+                     "strings with the currency's decimals")
             check.eq(p["type"], "invoice.settled", "payload type")
             check(p["id"].startswith("evt_"), "payload event id")
-            check.eq(p["data"]["invoice"]["version"], fx.inv(a)["version"],
+            check.eq(int(p["data"]["version"]), int(fx.inv(a)["version"]),
                      "payload carries the invoice version")
 
             # Balances: confirmed = sum of settled coin invoices.
