@@ -1595,6 +1595,7 @@ cg_api_start(struct cg_daemon *d)
 	if (!api->flush_timer || event_add(api->flush_timer, &tv) != 0)
 		goto fail;
 	if (cg_api_register_routes(api) != 0 ||
+	    cg_api_admin_payments_register(api) != 0 ||
 	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
 	    0) != 0 || cg_api_control_register(api) != 0)
 		goto fail;
