@@ -397,6 +397,11 @@ really_finish(struct cg_api_call *call)
 		cg_http_set_header(req, "Idempotent-Replayed", "true");
 	for (const struct hdr *h = call->headers; h; h = h->next)
 		cg_http_set_header(req, h->name, h->value);
+	/* A write through this daemon may end a key (revocation,
+	 * suspension, allow-list): later requests read keys afresh. */
+	if (call->status < 400 && strcmp(cg_api_method(call), "GET") != 0 &&
+	    strcmp(cg_api_method(call), "HEAD") != 0)
+		cg_api_auth_cache_flush(call->api);
 	ms = (cg_mono_us() - call->start_us) / 1000;
 	usage_record(call, call->status, ms);
 	cg_http_reply(req, call->status, call->problem ?
@@ -752,15 +757,132 @@ col_i64(struct cg_stmt *st, unsigned c, int64_t dflt)
 	return cg_stmt_i64(st, c, &v) == 0 ? v : dflt;
 }
 
-/* 0: authenticated; else the answer was set. */
+/*
+ * API key lookups are reused for api.auth_cache_ms: the key's row, its
+ * merchant's state and allow-list as read at that time. Only successful
+ * lookups are kept; expiry and the allow-list are checked on every use
+ * and the secret's hash compared each time. The bound: a key revoked, a
+ * merchant suspended or an allow-list changed elsewhere (another daemon,
+ * SQL) takes effect within auth_cache_ms; changes through this daemon
+ * (API writes, `cgctl api keys revoke`) flush the cache at once.
+ */
+#define KC_SLOTS (sizeof(((struct cg_api *)0)->kc) / \
+	sizeof(((struct cg_api *)0)->kc[0]))
+
+struct key_cached {
+	char prefix[CG_TOKEN_PREFIX_LEN + 1];
+	char hash[2 * CG_SHA256_LEN + 1];
+	char key_id[CG_ID_SIZE];
+	char merchant_id[CG_ID_SIZE];
+	long per_min, burst;
+	int64_t expires_ms;	/* the key's own expiry; -1: none */
+	char *allow;		/* ip_whitelist JSON, NULL: none */
+	int64_t until_mono;	/* entry dead after (cg_mono_ms) */
+	uint64_t gen;
+};
+
+static void
+kc_free(struct key_cached *e)
+{
+	if (e) {
+		free(e->allow);
+		free(e);
+	}
+}
+
+void
+cg_api_auth_cache_flush(struct cg_api *api)
+{
+	pthread_mutex_lock(&api->kc_lock);
+	api->kc_gen++;
+	pthread_mutex_unlock(&api->kc_lock);
+}
+
+static uint64_t
+kc_gen(struct cg_api *api)
+{
+	uint64_t g;
+
+	pthread_mutex_lock(&api->kc_lock);
+	g = api->kc_gen;
+	pthread_mutex_unlock(&api->kc_lock);
+	return g;
+}
+
+/* Copies a live entry for the token's prefix into *out (allow-list
+ * duplicated, the caller frees it). 1 found, 0 not. */
 static int
-auth_api_key(struct cg_api_call *call, struct cg_db *db,
-    const struct cg_token *t)
+kc_get(struct cg_api *api, const struct cg_token *t, struct key_cached *out)
+{
+	struct key_cached *e;
+	int found = 0;
+
+	pthread_mutex_lock(&api->kc_lock);
+	e = api->kc[hash_str(t->prefix) % KC_SLOTS];
+	if (e && e->gen == api->kc_gen && e->until_mono > cg_mono_ms() &&
+	    strcmp(e->prefix, t->prefix) == 0) {
+		*out = *e;
+		out->allow = e->allow ? strdup(e->allow) : NULL;
+		found = !e->allow || out->allow;
+	}
+	pthread_mutex_unlock(&api->kc_lock);
+	return found;
+}
+
+/* Keeps e (taken) as read under generation gen: dropped when a flush
+ * came in between. */
+static void
+kc_put(struct cg_api *api, struct key_cached *e, uint64_t gen)
+{
+	struct key_cached **slot = &api->kc[hash_str(e->prefix) % KC_SLOTS];
+
+	e->gen = gen;
+	e->until_mono = cg_mono_ms() + api->kc_ttl_ms;
+	pthread_mutex_lock(&api->kc_lock);
+	if (gen == api->kc_gen) {
+		kc_free(*slot);
+		*slot = e;
+		e = NULL;
+	}
+	pthread_mutex_unlock(&api->kc_lock);
+	kc_free(e);
+}
+
+/* The checks of a key that is known and live, on every use. 0, or -1 with
+ * why set. */
+static int
+key_usable(struct cg_api_call *call, const struct cg_token *t,
+    const struct key_cached *k, char *why, size_t len)
+{
+	if (!cg_ct_streq(k->hash, strlen(k->hash), t->hash, strlen(t->hash))) {
+		snprintf(why, len, "The API key is not valid.");
+		return -1;
+	}
+	if (k->expires_ms >= 0 && k->expires_ms <= cg_now_ms()) {
+		snprintf(why, len, "The API key has expired.");
+		return -1;
+	}
+	if (!cg_api_ip_allowed(call->ip, k->allow)) {
+		snprintf(why, len, "This client address is not in the "
+		    "merchant's IP allow-list.");
+		return -1;
+	}
+	call->auth.kind = CG_AUTH_API_KEY;
+	call->auth.role = CG_ROLE_MERCHANT;
+	cg_strlcpy(call->auth.key_id, k->key_id, sizeof(call->auth.key_id));
+	cg_strlcpy(call->auth.merchant_id, k->merchant_id,
+	    sizeof(call->auth.merchant_id));
+	return 0;
+}
+
+/* Reads the key: 1 found live (*k filled, allow-list allocated), 0 not
+ * (why set), -1 database error. */
+static int
+key_read(struct cg_db *db, const struct cg_token *t, struct key_cached *k,
+    char *why, size_t len)
 {
 	struct cg_stmt *st;
-	int rc, ok = 0;
-	long per_min = 0, burst = 0;
-	char why[96] = "The API key is not valid.";
+	int rc, found = 0;
 
 	st = cg_db_query(db, "SELECT k.id, k.merchant_id, k.key_hash, "
 	    "k.revoked_at, k.expires_at, m.is_active, m.rate_limit_per_minute, "
@@ -768,53 +890,80 @@ auth_api_key(struct cg_api_call *call, struct cg_db *db,
 	    "JOIN merchants m ON m.id = k.merchant_id AND m.deleted_at IS NULL "
 	    "LEFT JOIN merchant_settings s ON s.merchant_id = m.id "
 	    "WHERE k.prefix_live = ?", "s", t->prefix);
-	if (!st) {
-		cg_api_set_db_error(call, db);
+	if (!st)
 		return -1;
-	}
 	rc = cg_stmt_fetch(st);
 	if (rc == 1) {
-		const char *h = cg_stmt_str(st, 2);
-		int64_t exp = col_ms(st, 4);
+		const char *h = cg_stmt_str(st, 2), *al = cg_stmt_str(st, 8);
 
 		if (!h || !cg_ct_streq(h, strlen(h), t->hash, strlen(t->hash)))
 			;
 		else if (!cg_stmt_is_null(st, 3))
-			snprintf(why, sizeof(why), "The API key was revoked.");
-		else if (exp >= 0 && exp <= cg_now_ms())
-			snprintf(why, sizeof(why), "The API key has expired.");
+			snprintf(why, len, "The API key was revoked.");
 		else if (col_i64(st, 5, 0) != 1)
-			snprintf(why, sizeof(why), "The merchant account is "
-			    "suspended.");
-		else if (!cg_api_ip_allowed(call->ip, cg_stmt_str(st, 8)))
-			snprintf(why, sizeof(why), "This client address is "
-			    "not in the merchant's IP allow-list.");
-		else {
-			ok = 1;
-			call->auth.kind = CG_AUTH_API_KEY;
-			call->auth.role = CG_ROLE_MERCHANT;
-			cg_strlcpy(call->auth.key_id, cg_stmt_str(st, 0),
-			    sizeof(call->auth.key_id));
-			cg_strlcpy(call->auth.merchant_id, cg_stmt_str(st, 1),
-			    sizeof(call->auth.merchant_id));
-			per_min = (long)col_i64(st, 6, 600);
-			burst = (long)col_i64(st, 7, 100);
-		}
+			snprintf(why, len, "The merchant account is suspended.");
+		else if (!al || (k->allow = strdup(al))) {
+			found = 1;
+			cg_strlcpy(k->prefix, t->prefix, sizeof(k->prefix));
+			cg_strlcpy(k->hash, h, sizeof(k->hash));
+			cg_strlcpy(k->key_id, cg_stmt_str(st, 0),
+			    sizeof(k->key_id));
+			cg_strlcpy(k->merchant_id, cg_stmt_str(st, 1),
+			    sizeof(k->merchant_id));
+			k->expires_ms = col_ms(st, 4);
+			k->per_min = (long)col_i64(st, 6, 600);
+			k->burst = (long)col_i64(st, 7, 100);
+		} else
+			rc = -1;
 	}
 	cg_stmt_close(st);
-	if (rc < 0) {
-		cg_api_set_db_error(call, db);
-		return -1;
-	}
-	if (!ok) {
-		/* The allow-list refuses with 403: the key is good. */
-		cg_api_set_problem(call, strstr(why, "allow-list") ? 403 : 401,
-		    "%s", why);
-		return -1;
-	}
-	rate_limit(call->api, call, call->auth.key_id, per_min, burst);
-	return call->status ? -1 : 0;
+	return rc < 0 ? -1 : found;
 }
+
+/* 0: authenticated; else the answer was set. */
+static int
+auth_api_key(struct cg_api_call *call, struct cg_db *db,
+    const struct cg_token *t)
+{
+	struct cg_api *api = call->api;
+	struct key_cached k, *keep;
+	char why[96] = "The API key is not valid.";
+	uint64_t gen = 0;
+	int rc;
+
+	memset(&k, 0, sizeof(k));
+	if (api->kc_ttl_ms > 0 && kc_get(api, t, &k))
+		rc = 1;
+	else {
+		gen = kc_gen(api);
+		rc = key_read(db, t, &k, why, sizeof(why));
+		if (rc < 0) {
+			cg_api_set_db_error(call, db);
+			return -1;
+		}
+		if (rc == 1 && api->kc_ttl_ms > 0 &&
+		    (keep = malloc(sizeof(*keep))) != NULL) {
+			*keep = k;
+			keep->allow = k.allow ? strdup(k.allow) : NULL;
+			if (k.allow && !keep->allow)
+				kc_free(keep);
+			else
+				kc_put(api, keep, gen);
+		}
+	}
+	if (rc == 1 && key_usable(call, t, &k, why, sizeof(why)) == 0) {
+		free(k.allow);
+		rate_limit(call->api, call, call->auth.key_id, k.per_min,
+		    k.burst);
+		return call->status ? -1 : 0;
+	}
+	free(k.allow);
+	/* The allow-list refuses with 403: the key is good. */
+	cg_api_set_problem(call, strstr(why, "allow-list") ? 403 : 401, "%s",
+	    why);
+	return -1;
+}
+
 
 static enum cg_api_role
 role_of(const char *s)
@@ -1587,6 +1736,8 @@ cg_api_start(struct cg_daemon *d)
 		return NULL;
 	api->d = d;
 	pthread_mutex_init(&api->rl_lock, NULL);
+	pthread_mutex_init(&api->kc_lock, NULL);
+	api->kc_ttl_ms = d->cfg->api.auth_cache_ms;
 	pthread_mutex_init(&api->login_lock, NULL);
 	api->flush_timer = event_new(d->base, -1, EV_PERSIST, on_flush_timer,
 	    api);
@@ -1595,6 +1746,7 @@ cg_api_start(struct cg_daemon *d)
 	if (!api->flush_timer || event_add(api->flush_timer, &tv) != 0)
 		goto fail;
 	if (cg_api_register_routes(api) != 0 ||
+	    cg_api_admin_payments_register(api) != 0 ||
 	    cg_control_register(d->control, "api routes", cmd_api_routes, api,
 	    0) != 0 || cg_api_control_register(api) != 0)
 		goto fail;
@@ -1649,6 +1801,9 @@ cg_api_free(struct cg_api *api)
 		}
 	}
 	cg_api_login_free(api);
+	for (size_t i = 0; i < KC_SLOTS; i++)
+		kc_free(api->kc[i]);
+	pthread_mutex_destroy(&api->kc_lock);
 	pthread_mutex_destroy(&api->rl_lock);
 	pthread_mutex_destroy(&api->login_lock);
 	free(api);

@@ -8,7 +8,10 @@
  *      Idempotency-Key, User-Agent);
  *   2. one SQL worker task: authentication (API key "cgk_…" looked up by
  *      prefix, session "cgs_…" by hash; compared in constant time; revoked,
- *      expired, deleted, inactive refused), the merchant's IP allow-list,
+ *      expired, deleted, inactive refused; a successful API key lookup is
+ *      reused for api.auth_cache_ms, so a change made elsewhere takes
+ *      effect within that bound, one made through this daemon at once),
+ *      the merchant's IP allow-list,
  *      the route's access flags (401/403), the rate limit of the key or
  *      session (token bucket in memory, limits from the merchant row: 429
  *      with Retry-After and RateLimit-* headers), and for CG_API_IDEMPOTENT

@@ -26,6 +26,7 @@
 
 struct keycmd {
 	struct cg_control_call *ctl;
+	struct cg_api *api;
 	int op;				/* 0 create, 1 list, 2 revoke */
 	char merchant[CG_ID_SIZE];
 	char name[101];
@@ -175,6 +176,8 @@ keycmd_done(void *arg)
 	else if (k->rc != 0)
 		cg_control_fail(k->ctl, "database", "%s", k->err);
 	else {
+		if (k->op == 2)
+			cg_api_auth_cache_flush(k->api);
 		cg_control_reply(k->ctl, k->result);
 		k->result = NULL;
 	}
@@ -197,6 +200,7 @@ keycmd(struct cg_control_call *ctl, json_t *args, void *ud, int op)
 		return;
 	}
 	k->ctl = ctl;
+	k->api = api;
 	k->op = op;
 	snprintf(k->agent, sizeof(k->agent), "cgctl uid=%u",
 	    cg_control_call_uid(ctl));

@@ -25,6 +25,13 @@ struct cg_api {
 	struct event *flush_timer;
 	int64_t pruned_ms;	/* monotonic time of the last retention run */
 
+	/* API key lookups reused for auth_cache_ms (api.c), by workers;
+	 * an entry made before the last flush (older generation) is dead */
+	pthread_mutex_t kc_lock;
+	uint64_t kc_gen;
+	int64_t kc_ttl_ms;
+	struct key_cached *kc[256];
+
 	/* token buckets, touched by workers */
 	pthread_mutex_t rl_lock;
 	struct bucket *rl[1024];
@@ -39,6 +46,10 @@ struct cg_api {
 	pthread_mutex_t login_lock;
 	struct login_fail *login_fails;
 };
+
+/* Forgets every cached API key lookup: after a change through this
+ * daemon that can end a key (revocation, suspension, allow-list). Any. */
+void cg_api_auth_cache_flush(struct cg_api *api);
 
 /* Registers every route of the API's own resources (routes.c). */
 int cg_api_register_routes(struct cg_api *api);

@@ -143,12 +143,6 @@ invoice_get_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_json(call, 200, o);
 }
 
-static void
-invoice_get(struct cg_api_call *call)
-{
-	cg_api_sql(call, invoice_get_sql, NULL);
-}
-
 /* "2026-12-01T10:00:00Z", with optional ".fff": ms, or -1. */
 static int64_t
 parse_iso(const char *s)
@@ -229,12 +223,6 @@ invoice_list_sql(struct cg_api_call *call, struct cg_db *db)
 		return;
 	}
 	cg_api_set_json(call, 200, cg_api_page_result(&pg));
-}
-
-static void
-invoice_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, invoice_list_sql, NULL);
 }
 
 /* ---- cancel ------------------------------------------------------------ */
@@ -414,12 +402,6 @@ invoice_transactions_sql(struct cg_api_call *call, struct cg_db *db)
 	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
 }
 
-static void
-invoice_transactions(struct cg_api_call *call)
-{
-	cg_api_sql(call, invoice_transactions_sql, NULL);
-}
-
 int
 cg_api_invoices_register(struct cg_daemon *d)
 {
@@ -427,15 +409,16 @@ cg_api_invoices_register(struct cg_daemon *d)
 
 	if (cg_api_route(api, "POST", "/api/v1/invoices", "invoices.create",
 	    invoice_create, CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
-	    cg_api_route(api, "GET", "/api/v1/invoices", "invoices.list",
-	    invoice_list, CG_API_MERCHANT) != 0 ||
-	    cg_api_route(api, "GET", "/api/v1/invoices/{id}", "invoices.get",
-	    invoice_get, CG_API_MERCHANT) != 0 ||
+	    /* Reads are only SQL: one pool hop with the authentication. */
+	    cg_api_route_sql(api, "GET", "/api/v1/invoices", "invoices.list",
+	    invoice_list_sql, CG_API_MERCHANT) != 0 ||
+	    cg_api_route_sql(api, "GET", "/api/v1/invoices/{id}",
+	    "invoices.get", invoice_get_sql, CG_API_MERCHANT) != 0 ||
 	    cg_api_route(api, "POST", "/api/v1/invoices/{id}/cancel",
 	    "invoices.cancel", invoice_cancel,
 	    CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
-	    cg_api_route(api, "GET", "/api/v1/invoices/{id}/transactions",
-	    "invoices.transactions", invoice_transactions,
+	    cg_api_route_sql(api, "GET", "/api/v1/invoices/{id}/transactions",
+	    "invoices.transactions", invoice_transactions_sql,
 	    CG_API_MERCHANT) != 0)
 		return -1;
 	return 0;

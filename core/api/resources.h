@@ -61,6 +61,9 @@ void cg_api_mail(struct cg_api *api, const char *to, const char *subject,
 /* cgctl.c: "api keys create|revoke|list" control commands. */
 int cg_api_control_register(struct cg_api *api);
 
+/* admin_payments.c: GET /api/v1/admin/payments, POST …/{id}/resolve. */
+int cg_api_admin_payments_register(struct cg_api *api);
+
 /* admin.c */
 void cg_api_admin_merchants_list_sql(struct cg_api_call *call,
     struct cg_db *db);

@@ -209,6 +209,21 @@ rows_json(struct cg_stmt *st, const char *const *names, unsigned n)
 	return a;
 }
 
+int
+cg_payment_resolve(struct cg_db *db, const char *id, const char *note,
+    const char *user_id, int64_t now_ms)
+{
+	int64_t n;
+
+	n = cg_db_run(db, "UPDATE transactions SET match_status = 'RESOLVED', "
+	    "resolved_at = ?, resolved_by_user_id = ?, resolution_note = ?, "
+	    "updated_at = ? WHERE id = ? AND match_status IN "
+	    CG_PAYMENT_FLAGGED_SQL, "tssts", now_ms, user_id, note, now_ms, id);
+	if (n < 0)
+		return CG_DB_ERR;
+	return n > 0;
+}
+
 static int
 resolve_tx(struct cg_db *db, void *arg)
 {
@@ -218,10 +233,7 @@ resolve_tx(struct cg_db *db, void *arg)
 	char *nt;
 	int64_t n;
 
-	n = cg_db_run(db, "UPDATE transactions SET match_status = 'RESOLVED', "
-	    "resolved_at = ?, resolution_note = ?, updated_at = ? WHERE id = ? "
-	    "AND match_status IN ('UNMATCHED', 'WRONG_ASSET', 'INVOICE_CLOSED')",
-	    "tsts", cg_now_ms(), c->a2, cg_now_ms(), c->a1);
+	n = cg_payment_resolve(db, c->a1, c->a2, NULL, cg_now_ms());
 	if (n < 0)
 		return CG_DB_ERR;
 	if (n == 0) {
@@ -271,7 +283,7 @@ ctl_work(void *arg, void *thread_ctx)
 		    "t.status, t.invoice_id, t.block_height, t.first_seen_at "
 		    "FROM transactions t JOIN networks n ON n.id = t.network_id "
 		    "JOIN currencies c ON c.id = t.currency_id WHERE t.match_status "
-		    "IN ('UNMATCHED', 'WRONG_ASSET', 'INVOICE_CLOSED') "
+		    "IN " CG_PAYMENT_FLAGGED_SQL " "
 		    "ORDER BY t.first_seen_at, t.id LIMIT 1000", "");
 		if (st != NULL)
 			c->result = rows_json(st, pay_cols, 12);

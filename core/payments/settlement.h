@@ -9,8 +9,22 @@
 #ifndef CG_PAYMENTS_SETTLEMENT_H
 #define CG_PAYMENTS_SETTLEMENT_H
 
+#include <stdint.h>
+
 struct cg_daemon;
+struct cg_db;
 struct cg_settlement;
+
+/* The match statuses of a payment that waits for an operator (`cgctl
+ * payments unmatched`, GET /api/v1/admin/payments?unmatched=true). */
+#define CG_PAYMENT_FLAGGED_SQL "('UNMATCHED', 'WRONG_ASSET', 'INVOICE_CLOSED')"
+
+/* Marks the flagged payment id RESOLVED with note, by user_id (NULL: not a
+ * user, e.g. the control socket), inside the caller's transaction; the
+ * caller writes the audit entry. 1 resolved, 0 no unresolved flagged
+ * payment with this id, CG_DB_ERR. Worker. */
+int cg_payment_resolve(struct cg_db *db, const char *id, const char *note,
+    const char *user_id, int64_t now_ms);
 
 /* Loop thread, from the daemon's module start: creates the scanners and
  * timers, registers commands, status and readiness. 0 or -1. */

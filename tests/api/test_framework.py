@@ -208,10 +208,41 @@ def outage_checks(d, db, tok):
     check("retry-after" in h, "Retry-After on 503")
 
 
+def cache_checks(d, db):
+    """api.auth_cache_ms: a key change made elsewhere (here in SQL) takes
+    effect within the bound; one made through the daemon at once."""
+    _, mid = apitest.make_merchant(db, name="Cached")
+    tok, kid = apitest.make_key(db, mid)
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    check.eq(s, 200, "cache: good key")
+    db.sql("UPDATE merchants SET is_active = 0 WHERE id = '%s'" % mid)
+    t0 = time.monotonic()
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    check.eq(s, 200, "cache: lookup reused right after a change in SQL")
+    while s == 200 and time.monotonic() - t0 < 10:
+        time.sleep(0.05)
+        s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    waited = time.monotonic() - t0
+    check.eq(s, 401, "cache: suspension in SQL takes effect")
+    check(waited <= CACHE_MS / 1000.0 + 1.0,
+          "cache: within the bound (%.2f s for %d ms)" % (waited, CACHE_MS))
+    db.sql("UPDATE merchants SET is_active = 1 WHERE id = '%s'" % mid)
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    check.eq(s, 200, "cache: refusals are not kept")
+    d.cgctl("api", "keys", "revoke", kid)
+    s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
+    check.eq(s, 401, "cache: cgctl revocation takes effect at once")
+
+
+CACHE_MS = 2000
+
+
 def main():
     db = cgtest.Database()
     try:
-        with cgtest.Daemon(db, extra=apitest.fast_config()) as d:
+        # Every change below is made in SQL and checked at once: no cache.
+        with cgtest.Daemon(db, extra=apitest.fast_config(
+                {"api": {"auth_cache_ms": 0}})) as d:
             d.start()
             mid, tok, kid = auth_checks(d, db)
             slow = rate_checks(d, db)
@@ -220,6 +251,11 @@ def main():
             prune_checks(d, db, mid)
             proxy_checks(d, db)
             outage_checks(d, db, tok)
+            check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
+        with cgtest.Daemon(db, extra=apitest.fast_config(
+                {"api": {"auth_cache_ms": CACHE_MS}}), migrate=False) as d:
+            d.start()
+            cache_checks(d, db)
             check.eq(d.stop(), 0, "daemon stops cleanly (no sanitizer report)")
     finally:
         db.drop()
