@@ -219,12 +219,12 @@ def cache_checks(d, db):
     t0 = time.monotonic()
     s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
     check.eq(s, 200, "cache: lookup reused right after a change in SQL")
-    while s == 200 and time.monotonic() - t0 < 10:
+    while s == 200 and time.monotonic() - t0 < 20:
         time.sleep(0.05)
         s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
     waited = time.monotonic() - t0
     check.eq(s, 401, "cache: suspension in SQL takes effect")
-    check(waited <= CACHE_MS / 1000.0 + 1.0,
+    check(waited <= CACHE_MS / 1000.0 + 5.0,
           "cache: within the bound (%.2f s for %d ms)" % (waited, CACHE_MS))
     db.sql("UPDATE merchants SET is_active = 1 WHERE id = '%s'" % mid)
     s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(tok))
@@ -234,7 +234,9 @@ def cache_checks(d, db):
     check.eq(s, 401, "cache: cgctl revocation takes effect at once")
 
 
-CACHE_MS = 2000
+# Long enough that the request right after a change is surely inside it,
+# even on a loaded machine under sanitizers.
+CACHE_MS = 5000
 
 
 def main():
