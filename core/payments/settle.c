@@ -892,6 +892,24 @@ cg_settle_confirm(struct cg_db *db, const struct cg_settle_net *net,
 }
 
 int
+cg_settle_mempool_vanished(struct cg_db *db, const char *network_id,
+    int64_t now_ms)
+{
+	int n;
+
+	n = cg_db_run(db, "UPDATE transactions SET status = 'ORPHANED', "
+	    "updated_at = ? WHERE network_id = ? AND status = 'PENDING' AND "
+	    "block_height IS NULL AND last_seen_at < ?", "tst", now_ms,
+	    network_id, now_ms);
+	if (n < 0)
+		return CG_DB_ERR;
+	if (n > 0)
+		cg_info("settle", "mempool payments gone network=%s count=%d",
+		    network_id, n);
+	return 0;
+}
+
+int
 cg_settle_orphan_above(struct cg_db *db, const char *network_id,
     uint64_t height, int64_t now_ms, struct cg_idset *touched)
 {
