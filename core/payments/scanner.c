@@ -777,8 +777,7 @@ tip_moved(struct cg_scanner *s, uint64_t from, const char *expected)
 static uint64_t
 confirm_head(uint64_t head, const struct cg_scan_result *res)
 {
-	return res->tip_height != 0 && res->tip_height < head ?
-	    res->tip_height : head;
+	return res->tip_height < head ? res->tip_height : head;
 }
 
 /* Keeps only the mempool transfers of a batch without blocks. */
@@ -878,12 +877,12 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 		if (rc == 0 && !b.bad && res.next_height == from) {
 			keep_mempool(&b);
 			c.complete = res.next_height == res.tip_height + 1;
-			if (from > 0 && res.tip_height > 0) {
-				c.confirm = confirm_head(from - 1, &res);
-				c.have_confirm = 1;
-			}
 		} else
 			b.nx = 0;
+		if (!b.bad && res.next_height == from && from > 0) {
+			c.confirm = confirm_head(from - 1, &res);
+			c.have_confirm = 1;
+		}
 		rc = cg_db_tx(db, commit_tx, &c);
 		if (rc == 0) {
 			pthread_mutex_lock(&s->mu);
