@@ -105,6 +105,26 @@ def scenario_rbf(check, db, api, btc):
     return inv
 
 
+def scenario_fee_bump(check, db, api, btc):
+    """RBF to the same address (a fee bump): the replacement is a new
+    payment that settles the invoice; the replaced one never confirms."""
+    inv = api.create("0.0012", "BTC", "bitcoin")
+    addr = inv["address"]
+    txid = btc.send([(addr, 120000)])
+    api.wait_status(inv["id"], "processing")
+    new = btc.replace(txid, [(addr, 120000)])
+    sl.wait_until("bumped payment ORPHANED", lambda: db.scalar(
+        "SELECT status FROM transactions WHERE tx_hash = '%s'" % txid)
+        == "ORPHANED")
+    btc.mine(count=2)
+    got = api.wait_status(inv["id"], "settled")
+    check.eq(dec(got["amount_confirmed"]), dec("0.0012"),
+             "only the replacement confirmed")
+    check.eq(db.scalar("SELECT status FROM transactions WHERE tx_hash = "
+                       "'%s'" % new), "CONFIRMED", "replacement confirmed")
+    return inv
+
+
 def scenario_reorg(check, db, api, btc):
     """A settled payment removed by a 2-block reorg (the network's
     confirmations): back to processing; proven gone later."""
@@ -122,23 +142,39 @@ def scenario_reorg(check, db, api, btc):
     return inv
 
 
-def scenario_gone(check, db, api, d, rbf, reorg):
-    """Both vanished payments become INVALID after the absence timeout,
-    their invoices invalid, their balance effect reversed."""
+def scenario_gone(check, db, api, d, rbf, bump, reorg):
+    """After the absence timeout the vanished payments are INVALID and their
+    balance effect reversed (ADJUSTMENT): the reorged one's invoice turns
+    invalid; a payment that never reached a block only drops out: the RBF
+    invoice goes back to new, the fee-bumped one stays settled."""
     w = e.wallet_of(db, rbf["id"])
     pend, conf = e.balances(db, w)
     sl.ctl(d, "clock", "advance=%d" % e.ABSENT_MS)
+    api.wait_status(reorg["id"], "invalid")
+    got = api.wait(rbf["id"], "RBF invoice back to new",
+                   lambda b: b["status"] == "new" and
+                   dec(b["amount_received"]) == 0)
+    check.eq(dec(got["amount_confirmed"]), dec("0"), "RBF: nothing counted")
+    sl.wait_until("fee-bumped payment INVALID", lambda: "INVALID" in
+                  [r[2] for r in e.payments(db, bump["id"])])
+    got = api.get(bump["id"])
+    check.eq((got["status"], dec(got["amount_received"]),
+              dec(got["amount_confirmed"])),
+             ("settled", dec("0.0012"), dec("0.0012")),
+             "fee bump: settled by the replacement alone")
     for inv in (rbf, reorg):
-        api.wait_status(inv["id"], "invalid")
         check.eq([r[2] for r in e.payments(db, inv["id"])], ["INVALID"],
                  "payment INVALID")
     check.eq(e.adjustments(db, rbf["id"]), [("PENDING", dec("-0.001"))],
              "RBF: pending reversed by an ADJUSTMENT")
+    check.eq(e.adjustments(db, bump["id"]), [("PENDING", dec("-0.0012"))],
+             "fee bump: the replaced payment's pending reversed")
     check.eq(e.adjustments(db, reorg["id"]), [("CONFIRMED", dec("-0.0015"))],
              "reorg: confirmed reversed by an ADJUSTMENT")
-    check.eq(e.balances(db, w), (pend - dec("0.001"), conf - dec("0.0015")),
+    check.eq(e.balances(db, w), (pend - dec("0.001") - dec("0.0012"),
+                                 conf - dec("0.0015")),
              "balances restored")
-    e.ledger(check, db, "rbf and reorg")
+    e.ledger(check, db, "rbf, fee bump and reorg")
 
 
 def scenario_litecoin(check, db, api, ltc):
@@ -197,8 +233,9 @@ def main():
             scenario_one_output(check, db, api, btc)
             scenario_two_outputs(check, db, api, btc)
             rbf = scenario_rbf(check, db, api, btc)
+            bump = scenario_fee_bump(check, db, api, btc)
             reorg = scenario_reorg(check, db, api, btc)
-            scenario_gone(check, db, api, d, rbf, reorg)
+            scenario_gone(check, db, api, d, rbf, bump, reorg)
             scenario_litecoin(check, db, api, ltc)
             scenario_hostile(check, db, api, d, btc)
     finally:
