@@ -9,7 +9,10 @@ path — plugin, payments recorded, invoices evaluated, one transaction per
 batch.
 
   CG_TEST_DB_SOCKET=… CG_BUILD_DIR=build \\
-      python3 tests/chains-e2e/bench-daemon-scan.py [BLOCKS [TXS [INVOICES]]]
+      python3 tests/chains-e2e/bench-daemon-scan.py [BLOCKS [TXS [INVOICES
+      [esplora|bitcoind|tron ...]]]]
+
+TRON: 20 × BLOCKS blocks of 200 TRC-20 transfers.
 """
 
 import os
@@ -92,13 +95,73 @@ def run(backend, nblocks, per_block, ninv):
         db.drop()
 
 
+def run_tron(nblocks, per_block, ninv):
+    """TRON: blocks of per_block TRC-20 transfers (one in a hundred to an
+    invoice), mined while the daemon is stopped (its scan lease released,
+    so the restart does not wait for it); timed from the restart until the
+    cursor passes the last block."""
+    import test_chains_tron as T
+    db = cgtest.Database()
+    grid = T.Grid()
+    try:
+        plugins = {"manual": {"plugin": "manual",
+                              "settings": cgtest.manual_rates_settings()},
+                   "tron": {"plugin": "tron", "settings": {
+                       "api_urls": [grid.url],
+                       "api_key_env": "CG_E2E_TRON_KEY",
+                       "trc20_contracts": [T.USDT],
+                       "blocks_per_batch": 100,
+                       "allow_test_keys": True}}}
+        d = cgtest.Daemon(db, plugins=plugins, seed=True,
+                          env={"CG_E2E_TRON_KEY": "e2e-key"},
+                          extra={"daemon": {"log_level": "info"}})
+        e.fast_networks(db, ["tron"], confirmations={"tron": 1})
+        api = e.Api(d, db)
+        with d:
+            d.start()
+            addrs = [api.create("1", "USDT-TRC20", "tron")["address"]
+                     for _ in range(ninv)]
+            sl.wait_until("scanner started", lambda: db.scalar(
+                "SELECT cursor_height FROM scanner_state WHERE instance = "
+                "'tron'") not in (None, "NULL"))
+            d.stop()
+            db.sql("UPDATE leases SET lease_until = '1970-01-01' WHERE "
+                   "job_name = 'scan:tron'")
+            others = [T.tron_address("x%d" % i) for i in range(99)]
+            dests = [addrs[i % ninv] if i % 100 == 99 else others[i % 99]
+                     for i in range(100 * ninv)]
+            out = grid.ctl("bench", {"blocks": nblocks,
+                                     "transfers": per_block,
+                                     "contract": T.USDT, "from": T.SENDER,
+                                     "to": dests})
+            grid.height = out["last"]
+            grid.solidify()
+            d.start()
+            t0 = time.monotonic()
+            sl.wait_until("scanned to the tip", lambda: int(db.scalar(
+                "SELECT cursor_height FROM scanner_state WHERE instance = "
+                "'tron'")) > out["last"], timeout=600)
+            secs = time.monotonic() - t0
+            pays = int(db.scalar("SELECT COUNT(*) FROM transactions"))
+            print("daemon scan %-8s %3d blocks %6d TRC-20 transfers %6.2f s "
+                  "%6.1f blocks/s %5d payments" %
+                  ("tron", nblocks, nblocks * per_block, secs,
+                   nblocks / secs, pays), flush=True)
+    finally:
+        grid.stop()
+        db.drop()
+
+
 def main():
     cgtest.need_db()
     nblocks = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     per_block = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
     ninv = int(sys.argv[3]) if len(sys.argv) > 3 else 50
-    for backend in sys.argv[4:] or ("esplora", "bitcoind"):
-        run(backend, nblocks, per_block, ninv)
+    for backend in sys.argv[4:] or ("esplora", "bitcoind", "tron"):
+        if backend == "tron":
+            run_tron(nblocks * 20, 200, ninv)
+        else:
+            run(backend, nblocks, per_block, ninv)
 
 
 if __name__ == "__main__":
