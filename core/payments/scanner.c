@@ -642,6 +642,27 @@ rewind_tx(struct cg_db *db, void *arg)
  * (newest kept height whose hash the node still has) and rewind to it, or
  * stop when the reorg is deeper than the network's confirmations.
  */
+/*
+ * How many of the replaced blocks (ancestor, newest] had confirmations:
+ * those at or below the tip the plugin reported with the last batch.
+ * Blocks above it (TRON's unsolidified blocks) were unconfirmed, and
+ * replacing them is an ordinary reorg however many there are. Without a
+ * recorded tip every replaced block counts.
+ */
+static uint64_t
+confirmed_depth(struct cg_scanner *s, struct cg_db *db, uint64_t newest,
+    uint64_t ancestor)
+{
+	int64_t v;
+	uint64_t tip = newest;
+
+	if (cg_db_query_i64(db, &v, "SELECT tip_height FROM scanner_state "
+	    "WHERE id = ? AND tip_height IS NOT NULL", "s", s->state_id) == 1 &&
+	    v >= 0 && (uint64_t)v < newest)
+		tip = (uint64_t)v;
+	return tip > ancestor ? tip - ancestor : 0;
+}
+
 static int
 handle_reorg(struct cg_scanner *s, struct cg_db *db, uint64_t from)
 {
@@ -706,7 +727,8 @@ handle_reorg(struct cg_scanner *s, struct cg_db *db, uint64_t from)
 		    "blocks");
 		return 1;
 	}
-	if (!found || from - 1 - r.ancestor > s->net.confirmations) {
+	if (!found || confirmed_depth(s, db, from - 1, r.ancestor) >
+	    s->net.confirmations) {
 		r.stop = 1;
 		if (found)
 			snprintf(r.reason, sizeof(r.reason), "reorg of %" PRIu64

@@ -151,6 +151,30 @@ def scenario_usdt(check, db, api, grid):
     e.ledger(check, db, "usdt")
 
 
+def scenario_reorg(check, db, api, grid):
+    """A reorg of unsolidified blocks (deeper than the network's single
+    confirmation, but above the solidified head): the payment is the same
+    row in its new block, counted once, and settles when solidified; the
+    scanner keeps running."""
+    inv = api.create("4", "TRX", "tron")
+    b = grid.mine([trx(inv["address"], 4000000)])
+    grid.mine(count=2)
+    api.wait_status(inv["id"], "processing")
+    scanned(db, b["height"] + 2)
+    grid.ctl("reorg", {"depth": 3})
+    sl.wait_until("reorg seen", lambda: int(db.scalar(
+        "SELECT reorg_count FROM scanner_state WHERE instance = 'tron'")) > 0)
+    grid.mine()
+    grid.solidify()
+    got = api.wait_status(inv["id"], "settled")
+    check.eq(dec(got["amount_received"]), dec("4"), "counted once")
+    rows = e.payments(db, inv["id"])
+    check.eq(len(rows), 1, "one payment row")
+    check.eq(db.scalar("SELECT stopped FROM scanner_state WHERE instance = "
+                       "'tron'"), "0", "scanner not stopped")
+    e.ledger(check, db, "tron reorg")
+
+
 def scenario_hostile(check, db, api, d, grid):
     """Hostile TronGrid replies while a paid block waits: logged errors,
     no state change; the payment is found once the server behaves."""
@@ -203,6 +227,7 @@ def main():
             d.start()
             scenario_trx(check, db, api, grid)
             scenario_usdt(check, db, api, grid)
+            scenario_reorg(check, db, api, grid)
             scenario_hostile(check, db, api, d, grid)
     finally:
         grid.stop()
