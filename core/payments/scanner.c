@@ -638,11 +638,6 @@ rewind_tx(struct cg_db *db, void *arg)
 }
 
 /*
- * The batch does not link onto the kept blocks: find the common ancestor
- * (newest kept height whose hash the node still has) and rewind to it, or
- * stop when the reorg is deeper than the network's confirmations.
- */
-/*
  * How many of the replaced blocks (ancestor, newest] had confirmations:
  * those at or below the tip the plugin reported with the last batch.
  * Blocks above it (TRON's unsolidified blocks) were unconfirmed, and
@@ -663,6 +658,11 @@ confirmed_depth(struct cg_scanner *s, struct cg_db *db, uint64_t newest,
 	return tip > ancestor ? tip - ancestor : 0;
 }
 
+/*
+ * The batch does not link onto the kept blocks: find the common ancestor
+ * (newest kept height whose hash the node still has) and rewind to it, or
+ * stop when the reorg is deeper than the network's confirmations.
+ */
 static int
 handle_reorg(struct cg_scanner *s, struct cg_db *db, uint64_t from)
 {

@@ -1047,7 +1047,8 @@ cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
 	int rc = 0;
 
 	st = cg_db_query(db, "SELECT id, COALESCE(invoice_id, ''), match_status, "
-	    "block_height IS NULL AND confirmed_at IS NULL FROM transactions WHERE network_id = ? AND ((status = 'ORPHANED' "
+	    "block_height IS NULL AND confirmed_at IS NULL FROM transactions "
+	    "WHERE network_id = ? AND ((status = 'ORPHANED' "
 	    "AND last_seen_at < ?) OR (status = 'PENDING' AND "
 	    "block_height IS NULL AND last_seen_at < ?)) FOR UPDATE", "stt",
 	    network_id, now_ms - timeout_ms, now_ms - mempool_timeout_ms);

@@ -72,7 +72,9 @@ int cg_settle_mempool_vanished(struct cg_db *db, const char *network_id,
 
 /* Payments ORPHANED and not seen again for timeout_ms, or only ever seen
  * in the mempool and not reported for mempool_timeout_ms, are proven gone:
- * INVALID, their invoice invalid with reversal postings. */
+ * INVALID, their invoice invalid with reversal postings. A counted payment
+ * that never reached a block and never confirmed only drops out: its
+ * pending amount reversed, its invoice re-evaluated (not invalid). */
 int cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
     int64_t timeout_ms, int64_t mempool_timeout_ms, int64_t now_ms);
 
