@@ -515,6 +515,9 @@ struct commit {
 	struct cg_scan_result *res;
 	uint64_t head;           /* highest block of the batch */
 	int have_head;
+	uint64_t confirm;        /* confirmations count up to this block */
+	int have_confirm;
+	int complete;            /* the batch's mempool snapshot is complete */
 	int64_t now_ms;
 	struct cg_idset touched;
 };
@@ -555,8 +558,11 @@ commit_tx(struct cg_db *db, void *arg)
 		    &c->touched) != 0)
 			return CG_DB_ERR;
 	}
-	if (c->have_head && cg_settle_confirm(db, &s->net, c->head, c->now_ms,
-	    &c->touched) != 0)
+	if (c->complete && cg_settle_mempool_vanished(db, s->net.id,
+	    c->now_ms) != 0)
+		return CG_DB_ERR;
+	if (c->have_confirm && cg_settle_confirm(db, &s->net, c->confirm,
+	    c->now_ms, &c->touched) != 0)
 		return CG_DB_ERR;
 	if (eval_touched(db, &c->touched, c->now_ms) != 0)
 		return CG_DB_ERR;
@@ -632,6 +638,27 @@ rewind_tx(struct cg_db *db, void *arg)
 }
 
 /*
+ * How many of the replaced blocks (ancestor, newest] had confirmations:
+ * those at or below the tip the plugin reported with the last batch.
+ * Blocks above it (TRON's unsolidified blocks) were unconfirmed, and
+ * replacing them is an ordinary reorg however many there are. Without a
+ * recorded tip every replaced block counts.
+ */
+static uint64_t
+confirmed_depth(struct cg_scanner *s, struct cg_db *db, uint64_t newest,
+    uint64_t ancestor)
+{
+	int64_t v;
+	uint64_t tip = newest;
+
+	if (cg_db_query_i64(db, &v, "SELECT tip_height FROM scanner_state "
+	    "WHERE id = ? AND tip_height IS NOT NULL", "s", s->state_id) == 1 &&
+	    v >= 0 && (uint64_t)v < newest)
+		tip = (uint64_t)v;
+	return tip > ancestor ? tip - ancestor : 0;
+}
+
+/*
  * The batch does not link onto the kept blocks: find the common ancestor
  * (newest kept height whose hash the node still has) and rewind to it, or
  * stop when the reorg is deeper than the network's confirmations.
@@ -700,7 +727,8 @@ handle_reorg(struct cg_scanner *s, struct cg_db *db, uint64_t from)
 		    "blocks");
 		return 1;
 	}
-	if (!found || from - 1 - r.ancestor > s->net.confirmations) {
+	if (!found || confirmed_depth(s, db, from - 1, r.ancestor) >
+	    s->net.confirmations) {
 		r.stop = 1;
 		if (found)
 			snprintf(r.reason, sizeof(r.reason), "reorg of %" PRIu64
@@ -761,6 +789,29 @@ tip_moved(struct cg_scanner *s, uint64_t from, const char *expected)
 	if (cg_plugin_block_hash(s->inst, from - 1, hash, sizeof(hash), &len) != 0)
 		return 0;
 	return strcmp(hash, expected) != 0;
+}
+
+/*
+ * The block confirmations count up to: the batch's highest block, but
+ * never above the tip the plugin reports (a plugin may report blocks past
+ * its confirmed head, e.g. TRON's unsolidified blocks: 0 confirmations).
+ */
+static uint64_t
+confirm_head(uint64_t head, const struct cg_scan_result *res)
+{
+	return res->tip_height < head ? res->tip_height : head;
+}
+
+/* Keeps only the mempool transfers of a batch without blocks. */
+static void
+keep_mempool(struct batch *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->nx; i++)
+		if (b->x[i].t.flags & CG_TRANSFER_MEMPOOL)
+			b->x[n++] = b->x[i];
+	b->nx = n;
 }
 
 static int64_t
@@ -842,8 +893,18 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 		goto out;
 	}
 	if (rc == -EAGAIN || (rc == 0 && b.nh == 0)) {
-		/* No new block: only the absence timer and the health. */
-		b.nx = 0;
+		/* No new block: the mempool snapshot, confirmations against
+		 * a tip that moved (a confirmed head behind the scanned
+		 * blocks), the absence timer and the health. */
+		if (rc == 0 && !b.bad && res.next_height == from) {
+			keep_mempool(&b);
+			c.complete = res.next_height == res.tip_height + 1;
+		} else
+			b.nx = 0;
+		if (!b.bad && res.next_height == from && from > 0) {
+			c.confirm = confirm_head(from - 1, &res);
+			c.have_confirm = 1;
+		}
 		rc = cg_db_tx(db, commit_tx, &c);
 		if (rc == 0) {
 			pthread_mutex_lock(&s->mu);
@@ -890,6 +951,9 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 	c.res = &res;
 	c.head = b.h[b.nh - 1].height;
 	c.have_head = 1;
+	c.confirm = confirm_head(c.head, &res);
+	c.have_confirm = 1;
+	c.complete = res.next_height == res.tip_height + 1;
 	rc = cg_db_tx(db, commit_tx, &c);
 	if (rc == 0) {
 		pthread_mutex_lock(&s->mu);

@@ -892,6 +892,24 @@ cg_settle_confirm(struct cg_db *db, const struct cg_settle_net *net,
 }
 
 int
+cg_settle_mempool_vanished(struct cg_db *db, const char *network_id,
+    int64_t now_ms)
+{
+	int n;
+
+	n = cg_db_run(db, "UPDATE transactions SET status = 'ORPHANED', "
+	    "updated_at = ? WHERE network_id = ? AND status = 'PENDING' AND "
+	    "block_height IS NULL AND last_seen_at < ?", "tst", now_ms,
+	    network_id, now_ms);
+	if (n < 0)
+		return CG_DB_ERR;
+	if (n > 0)
+		cg_info("settle", "mempool payments gone network=%s count=%d",
+		    network_id, n);
+	return 0;
+}
+
+int
 cg_settle_orphan_above(struct cg_db *db, const char *network_id,
     uint64_t height, int64_t now_ms, struct cg_idset *touched)
 {
@@ -991,26 +1009,58 @@ invalidate_invoice(struct cg_db *db, const char *invoice_id,
 	    now_ms);
 }
 
+static bool
+idset_has(const struct cg_idset *s, const char *id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A counted payment that never reached a block and never confirmed is gone
+ * (replaced by RBF or dropped from the mempool): its pending amount is
+ * reversed and the invoice evaluated without it, so it goes back (or stays
+ * settled by the replacement that paid it) rather than turning invalid.
+ */
+static int
+drop_unmined(struct cg_db *db, const char *invoice_id, int64_t now_ms)
+{
+	struct inv_row r;
+	int rc;
+
+	if ((rc = lock_invoice(db, invoice_id, &r)) != 1)
+		return rc == 0 ? 0 : CG_DB_ERR;
+	if (reverse_invalid(db, &r, invoice_id, now_ms) != 0)
+		return CG_DB_ERR;
+	return cg_settle_invoice(db, invoice_id, now_ms);
+}
+
 int
 cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
     int64_t timeout_ms, int64_t mempool_timeout_ms, int64_t now_ms)
 {
-	struct cg_idset gone = { 0 }, invoices = { 0 };
+	struct cg_idset gone = { 0 }, invoices = { 0 }, unmined = { 0 };
 	struct cg_stmt *st;
 	size_t i;
 	int rc = 0;
 
-	st = cg_db_query(db, "SELECT id, COALESCE(invoice_id, ''), match_status "
-	    "FROM transactions WHERE network_id = ? AND ((status = 'ORPHANED' "
+	st = cg_db_query(db, "SELECT id, COALESCE(invoice_id, ''), match_status, "
+	    "block_height IS NULL AND confirmed_at IS NULL FROM transactions "
+	    "WHERE network_id = ? AND ((status = 'ORPHANED' "
 	    "AND last_seen_at < ?) OR (status = 'PENDING' AND "
 	    "block_height IS NULL AND last_seen_at < ?)) FOR UPDATE", "stt",
 	    network_id, now_ms - timeout_ms, now_ms - mempool_timeout_ms);
 	if (st == NULL)
 		return CG_DB_ERR;
 	while ((rc = cg_stmt_fetch(st)) == 1) {
+		struct cg_idset *to = strcmp(cg_stmt_str(st, 3), "1") == 0 ?
+		    &unmined : &invoices;
+
 		if (cg_idset_add(&gone, cg_stmt_str(st, 0)) != 0 ||
 		    (match_counted(cg_stmt_str(st, 2)) &&
-		    cg_idset_add(&invoices, cg_stmt_str(st, 1)) != 0)) {
+		    cg_idset_add(to, cg_stmt_str(st, 1)) != 0)) {
 			rc = -1;
 			break;
 		}
@@ -1029,7 +1079,12 @@ cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
 		if (invalidate_invoice(db, invoices.ids[i], "a counted payment "
 		    "is absent from the chain past the timeout", now_ms) != 0)
 			rc = -1;
+	for (i = 0; rc >= 0 && i < unmined.n; i++)
+		if (!idset_has(&invoices, unmined.ids[i]) &&
+		    drop_unmined(db, unmined.ids[i], now_ms) != 0)
+			rc = -1;
 	cg_idset_free(&gone);
 	cg_idset_free(&invoices);
+	cg_idset_free(&unmined);
 	return rc < 0 ? CG_DB_ERR : 0;
 }

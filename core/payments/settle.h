@@ -63,9 +63,18 @@ int cg_settle_confirm(struct cg_db *db, const struct cg_settle_net *net,
 int cg_settle_orphan_above(struct cg_db *db, const char *network_id,
     uint64_t height, int64_t now_ms, struct cg_idset *touched);
 
+/* A complete mempool snapshot (the plugin ABI's rule: scan returned 0 and
+ * next_height == tip_height + 1) no longer holds the mempool-only payments
+ * not reported in this pass (last_seen_at < now_ms): replaced or dropped.
+ * They become ORPHANED, so the absence timeout proves them gone. */
+int cg_settle_mempool_vanished(struct cg_db *db, const char *network_id,
+    int64_t now_ms);
+
 /* Payments ORPHANED and not seen again for timeout_ms, or only ever seen
  * in the mempool and not reported for mempool_timeout_ms, are proven gone:
- * INVALID, their invoice invalid with reversal postings. */
+ * INVALID, their invoice invalid with reversal postings. A counted payment
+ * that never reached a block and never confirmed only drops out: its
+ * pending amount reversed, its invoice re-evaluated (not invalid). */
 int cg_settle_invalidate_absent(struct cg_db *db, const char *network_id,
     int64_t timeout_ms, int64_t mempool_timeout_ms, int64_t now_ms);
 
