@@ -187,6 +187,85 @@ def scenarios(check, node, gw):
           "scanner counted the reorg")
     el.check_ledger_chain(check, gw, "reorg")
 
+    # -- payment after the deadline: paid_late -------------------------------
+    inv = gw.create("0.04", "ETH-DEVNET", expires_in=60)
+    # The next block is stamped two minutes later: after the deadline.
+    node.rpc("evm_increaseTime", 120)
+    node.pay_eth(inv["address"], 4 * ONE // 100)
+    node.mine(1)
+    b = sl.wait_until("late payment counted", lambda: (
+        lambda x: x if x.get("paid_late") else None)(gw.get(inv["id"])))
+    check(b.get("amount_received") == "0.040000000000000000",
+          "late payment counted and flagged paid_late: %r" % b)
+    check.eq(gw.db.scalar("SELECT match_status FROM transactions WHERE "
+                          "invoice_id = '%s'" % inv["id"]), "LATE",
+             "late payment matched LATE")
+    check("invoice.paid_late" in gw.events(inv["id"]), "paid_late event")
+    el.check_ledger_chain(check, gw, "late")
+
+    # -- payment removed for good: invalid after the absence timeout -------
+    inv = gw.create("0.6", "ETH-DEVNET")
+    snap = node.rpc("evm_snapshot")
+    r = node.pay_eth(inv["address"], 6 * ONE // 10)
+    tx = r["transactionHash"]
+    p = int(r["blockNumber"], 16)
+    node.mine(1)
+    gw.wait_status(inv["id"], "settled")
+    gw.wait_scanned(p + 1)
+    old = node.block_hash(p)
+    conf_before = gw.db.scalar("SELECT confirmed_balance FROM wallets WHERE "
+                               "id = '%s'" % el.W_ETH)
+    node.rpc("evm_revert", snap)
+    node.mine(3)
+    check(node.receipt(tx) is None and node.block_hash(p) != old,
+          "payment gone from the chain, block %d replaced" % p)
+    sl.wait_until("payment orphaned", lambda: gw.wait_tx(tx)[0][0] ==
+                  "ORPHANED")
+    b = gw.wait_status(inv["id"], "processing")
+    check.eq(b.get("amount_confirmed"), "0.000000000000000000",
+             "nothing confirmed once the payment is orphaned")
+    check.eq(gw.events(inv["id"]).count("invoice.processing"), 1,
+             "no second processing event")
+    sl.ctl(gw.d, "clock", "advance=660000")
+    b = gw.wait_status(inv["id"], "invalid")
+    check.eq(gw.wait_tx(tx)[0][0], "INVALID", "payment INVALID")
+    check("invoice.invalid" in gw.events(inv["id"]), "invalid event")
+    conf_after = gw.db.scalar("SELECT confirmed_balance FROM wallets WHERE "
+                              "id = '%s'" % el.W_ETH)
+    check.eq(el.to_units(conf_before) - el.to_units(conf_after), 6 * ONE // 10,
+             "confirmed balance reversed by the payment's amount")
+    check.eq(gw.db.sql("SELECT bucket, amount FROM balance_history WHERE "
+                       "invoice_id = '%s' AND change_type = 'ADJUSTMENT'" %
+                       inv["id"]), [["CONFIRMED", "-0.600000000000000000"]],
+             "one ADJUSTMENT from CONFIRMED")
+    el.check_ledger_chain(check, gw, "removed")
+
+    # -- reorg deeper than the confirmations: the scanner stops --------------
+    snap = node.rpc("evm_snapshot")
+    top = node.head()
+    node.mine(4)
+    gw.wait_scanned(top + 4)
+    old = node.block_hash(top + 1)
+    node.rpc("evm_revert", snap)
+    node.rpc("evm_increaseTime", 5)
+    node.mine(6)
+    check(node.block_hash(top + 1) != old, "deep reorg changed block %d" %
+          (top + 1))
+    sl.wait_until("scanner stopped", lambda: gw.db.scalar(
+        "SELECT stopped FROM scanner_state WHERE network_id = '%s'" %
+        el.NET) == "1")
+    net = [n for n in sl.ctl(gw.d, "status").get("networks", [])
+           if n.get("network") == "devnet"]
+    check(net and net[0].get("stopped"), "cgctl status shows the stop")
+    _, _, body = gw.d.http("GET", "/readyz")
+    check("devnet" in str(body), "readyz names the network: %r" % (body,))
+    sl.ctl(gw.d, "scan", "rescan", "devnet", str(top))
+    gw.wait_scanned(node.head())
+    check.eq(gw.db.scalar("SELECT stopped FROM scanner_state WHERE "
+                          "network_id = '%s'" % el.NET), "0",
+             "scanner resumed after the rescan")
+    el.check_ledger_chain(check, gw, "deep reorg")
+
 
 def main():
     cgtest.need_db()
