@@ -10,6 +10,7 @@ Exit 77 when anvil is not installed (tools/devnet install) or the test
 database is not set (tools/test)."""
 
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -290,6 +291,7 @@ def main():
         if gw is not None:
             gw.close()
         node.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     check.done()
 
 
