@@ -5,12 +5,16 @@ with `cast send` from anvil's first dev account, settled by the daemon's
 scanner through the evm plugin. After every scenario the ledger is checked
 (balances = sums of history, history rows chained) and against the chain
 (deposit addresses' eth_getBalance / balanceOf = recorded payments).
+At the end, tools/devnet-demo (what tools/run prints) is run against this
+daemon and the `cast send` commands it prints are run in a shell.
 
 Exit 77 when anvil is not installed (tools/devnet install) or the test
 database is not set (tools/test)."""
 
 import os
+import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -266,6 +270,26 @@ def scenarios(check, node, gw):
                           "network_id = '%s'" % el.NET), "0",
              "scanner resumed after the rescan")
     el.check_ledger_chain(check, gw, "deep reorg")
+
+    # -- tools/devnet-demo (what tools/run prints): the commands it prints
+    # pay its invoices as pasted into a shell --------------------------------
+    demo = subprocess.run(
+        [sys.executable, os.path.join(cgtest.SOURCE, "tools", "devnet-demo"),
+         "http://127.0.0.1:%d" % gw.d.port, node.url, token],
+        capture_output=True, text=True, timeout=120)
+    check.eq(demo.returncode, 0, "devnet-demo ran: %s" % demo.stderr)
+    ids = re.findall(r"^  Invoice (c[0-9a-z]{24}):", demo.stdout, re.M)
+    cmds = re.findall(r"^  Pay it:\n(.*?)\n  Then:", demo.stdout,
+                      re.M | re.S)
+    check(len(ids) == 2 and len(cmds) == 2, "two demo invoices printed")
+    for c in cmds:
+        r = subprocess.run(["bash", "-c", c], capture_output=True, text=True,
+                           timeout=120)
+        check.eq(r.returncode, 0, "printed cast command ran: %s" % r.stderr)
+    node.mine(1)
+    for i in ids:
+        gw.wait_status(i, "settled")
+    el.check_ledger_chain(check, gw, "demo")
 
 
 def main():
