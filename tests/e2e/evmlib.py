@@ -147,9 +147,10 @@ def deploy_token(anvil, tmp, decimals=18):
 
 
 def evm_instance(anvil, token, **extra):
+    # (The host polls the devnet every 500 ms, half the network's
+    # block_time_s; the instance's poll_interval_ms is not read today.)
     settings = {"rpc_urls": [anvil.url], "chain_id": 31337,
-                "confirmations": 0, "poll_interval_ms": 150,
-                "tokens": [token]}
+                "confirmations": 0, "tokens": [token]}
     settings.update(extra)
     return {"plugin": "evm", "settings": settings}
 
