@@ -277,6 +277,14 @@ def check_ledger_chain(check, gw, what=""):
                      "confirmed = confirmed payments" % (what, code))
 
 
+def check_log(check, d):
+    """No sanitizer report and no crash in a daemon's log."""
+    log = d.log()
+    check("AddressSanitizer" not in log and "runtime error" not in log and
+          "LeakSanitizer" not in log, "no sanitizer report in %s" %
+          d.log_path)
+
+
 def to_units(dec, decimals=18):
     """DECIMAL text -> integer base units, exactly."""
     neg = dec.startswith("-")

@@ -308,6 +308,8 @@ def main():
         try:
             gw.start()
             scenarios(check, node, gw)
+            check.eq(gw.d.stop(), 0, "daemon stopped cleanly")
+            el.check_log(check, gw.d)
         except BaseException:
             print("daemon log:\n" + gw.d.log()[-20000:], file=sys.stderr)
             raise

@@ -99,6 +99,9 @@ def main():
                            migrate=False, extra=apitest.fast_config())
         try:
             scenarios(check, node, gw, d2)
+            for d in (gw.d, d2):
+                check.eq(d.stop(), 0, "daemon stopped cleanly")
+                el.check_log(check, d)
         except BaseException:
             for d in (gw.d, d2):
                 print("daemon log:\n" + d.log()[-15000:], file=sys.stderr)
