@@ -6,6 +6,7 @@ account, and the ledger checked against the chain."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -180,10 +181,13 @@ class Gateway:
         return self
 
     def close(self):
+        """Stops the daemon, drops the database, removes the state folder
+        (the log is printed by the test on a failure)."""
         try:
             self.d.stop()
         finally:
             self.db.drop()
+            shutil.rmtree(self.d.state, ignore_errors=True)
 
     def create(self, amount, currency="ETH-DEVNET", **more):
         body = {"amount": amount, "currency": currency,

@@ -112,6 +112,7 @@ def main():
                 d2.stop()
             except AssertionError:
                 pass
+            shutil.rmtree(d2.state, ignore_errors=True)
         if gw is not None:
             gw.close()
         node.stop()
