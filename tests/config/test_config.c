@@ -426,7 +426,13 @@ Test(config, example_files_validate)
 	cr_assert_eq(cfg->daemon.development, 0);
 	cr_assert_str_eq(cfg->database.password.value, "pw");
 	cr_assert_str_eq(cfg->http.public_url, "https://pay.example.com");
-	cr_assert_eq(cfg->plugins.instance_count, 1);
+	/* The rates instance runs; the network examples wait, disabled,
+	 * for their nodes. */
+	cr_assert_eq(cfg->plugins.instance_count, 7);
+	n = 0;
+	for (size_t i = 0; i < cfg->plugins.instance_count; i++)
+		n += cfg->plugins.instances[i].enabled ? 1 : 0;
+	cr_assert_eq(n, 1);
 	snprintf(file, sizeof(file), "%s/master.key", dir);
 	unlink(file);
 	snprintf(file, sizeof(file), "%s/db-password", dir);
