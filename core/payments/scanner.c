@@ -1010,6 +1010,16 @@ cg_scanner_pass(struct cg_scanner *s, struct cg_db *db)
 	return delay;
 }
 
+void
+cg_scanner_release(struct cg_scanner *s, struct cg_db *db)
+{
+	if (db == NULL || s->lease.epoch == 0)
+		return;
+	if (cg_lease_release(db, &s->lease) == 1)
+		cg_info("scanner", "network=%s lease released", s->network);
+	s->lease.epoch = 0;
+}
+
 /* ---- admin rescan ------------------------------------------------------ */
 
 struct rescan {

@@ -59,6 +59,10 @@ const char *cg_scanner_network(const struct cg_scanner *s);
 /* Worker thread: one pass (claim or renew the lease, scan one batch,
  * commit). Returns the delay in ms before the next pass. */
 int64_t cg_scanner_pass(struct cg_scanner *s, struct cg_db *db);
+/* Gives the scanner's lease up (graceful stop), so another daemon scans
+ * at once instead of after the lease expires. Same thread rules as
+ * cg_scanner_pass: never while a pass of this scanner runs. */
+void cg_scanner_release(struct cg_scanner *s, struct cg_db *db);
 
 /* Any thread: a copy of the scanner's state. */
 void cg_scanner_get_status(struct cg_scanner *s, struct cg_scanner_status *out);

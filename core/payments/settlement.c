@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,9 @@ struct cg_settlement {
 	struct cg_lease sweep_lease;
 	char owner[CG_LEASE_OWNER_MAX + 1];
 	int stopping;
+	/* Read by workers: a pass that ends after the stop gives its lease
+	 * up itself. */
+	atomic_int releasing;
 };
 
 static void arm(struct runner *r, int64_t ms);
@@ -60,6 +64,8 @@ run_work(void *arg, void *thread_ctx)
 
 	if (r->scanner != NULL) {
 		r->delay_ms = cg_scanner_pass(r->scanner, db);
+		if (atomic_load(&r->st->releasing))
+			cg_scanner_release(r->scanner, db);
 		return;
 	}
 	r->delay_ms = SWEEP_INTERVAL_MS;
@@ -468,15 +474,32 @@ cg_settlement_start(struct cg_daemon *d)
 	return 0;
 }
 
+/* A scanner that is not running gives its lease up on the scan pool,
+ * which drains its queue before the daemon exits. */
+static void
+release_work(void *arg, void *thread_ctx)
+{
+	struct runner *r = arg;
+
+	cg_scanner_release(r->scanner, cg_sqlpool_db(thread_ctx));
+}
+
 void
 cg_settlement_stop(struct cg_settlement *st)
 {
 	if (st == NULL)
 		return;
 	st->stopping = 1;
-	for (size_t i = 0; i < st->n; i++)
-		if (st->r[i].timer)
-			evtimer_del(st->r[i].timer);
+	atomic_store(&st->releasing, 1);
+	for (size_t i = 0; i < st->n; i++) {
+		struct runner *r = &st->r[i];
+
+		if (r->timer)
+			evtimer_del(r->timer);
+		/* A running pass releases at its end (run_work). */
+		if (!r->running && r->scanner != NULL)
+			cg_pool_post(st->d->scan_pool, release_work, NULL, r);
+	}
 	if (st->sweep.timer)
 		evtimer_del(st->sweep.timer);
 }
