@@ -309,26 +309,14 @@ merchant_delete_tx(struct cg_db *db, void *arg)
 	cg_time_format_iso(now, iso);
 	json_object_set_new(after, "deleted_at", json_string(iso));
 	json_object_set_new(after, "is_active", json_false());
-	if (cg_api_audit(db, call, id, "DELETE", "merchant", id, before,
-	    after) != 0) {
-		json_decref(before);
-		json_decref(after);
-		return CG_DB_ERR;
-	}
-	json_decref(before);
-	cg_api_set_json(call, 200, after);
-	return 0;
+	return cg_api_audit_reply(db, call, id, "DELETE", "merchant", id, before,
+	    after, 200);
 }
 
 static void
 merchant_delete_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int rc = cg_db_tx(db, merchant_delete_tx, call);
-
-	if (rc == 404)
-		cg_api_set_not_found(call, "merchant");
-	else if (rc != 0)
-		cg_api_set_db_error(call, db);
+	cg_api_tx(call, db, merchant_delete_tx, "merchant");
 }
 
 void
@@ -554,12 +542,7 @@ fail:
 static void
 user_patch_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int rc = cg_db_tx(db, user_patch_tx, call);
-
-	if (rc == 404)
-		cg_api_set_not_found(call, "user");
-	else if (rc != 0)
-		cg_api_set_db_error(call, db);
+	cg_api_tx(call, db, user_patch_tx, "user");
 }
 
 void
@@ -607,15 +590,8 @@ user_delete_tx(struct cg_db *db, void *arg)
 	cg_time_format_iso(now, iso);
 	json_object_set_new(after, "deleted_at", json_string(iso));
 	json_object_set_new(after, "is_active", json_false());
-	if (cg_api_audit(db, call, NULL, "DELETE", "user", id, before,
-	    after) != 0) {
-		json_decref(before);
-		json_decref(after);
-		return CG_DB_ERR;
-	}
-	json_decref(before);
-	cg_api_set_json(call, 200, after);
-	return 0;
+	return cg_api_audit_reply(db, call, NULL, "DELETE", "user", id, before,
+	    after, 200);
 }
 
 static void

@@ -285,6 +285,18 @@ cg_api_set_db_error(struct cg_api_call *call, struct cg_db *db)
 }
 
 void
+cg_api_tx(struct cg_api_call *call, struct cg_db *db,
+    int (*fn)(struct cg_db *, void *), const char *what)
+{
+	int rc = cg_db_tx(db, fn, call);
+
+	if (rc == 404)
+		cg_api_set_not_found(call, what);
+	else if (rc != 0)
+		cg_api_set_db_error(call, db);
+}
+
+void
 cg_api_set_vld_errors(struct cg_api_call *call, const struct cg_vld *v)
 {
 	json_t *p = problem_json(call, 422,

@@ -202,6 +202,11 @@ void cg_api_set_problem(struct cg_api_call *call, int status,
 void cg_api_set_not_found(struct cg_api_call *call, const char *what);
 /* 500, logged with the database's error. */
 void cg_api_set_db_error(struct cg_api_call *call, struct cg_db *db);
+/* Runs fn in a transaction (cg_db_tx) with the call as its argument and
+ * answers what it did not: 404 "No <what> …" when fn returned 404, 500 on
+ * any other failure. Worker. */
+void cg_api_tx(struct cg_api_call *call, struct cg_db *db,
+    int (*fn)(struct cg_db *, void *), const char *what);
 /* A response header sent with the answer (copied). Any. */
 void cg_api_add_header(struct cg_api_call *call, const char *name,
     const char *value);
@@ -263,6 +268,11 @@ int cg_audit(struct cg_db *db, const struct cg_audit_actor *actor,
 int cg_api_audit(struct cg_db *db, const struct cg_api_call *call,
     const char *merchant_id, const char *action, const char *entity_type,
     const char *entity_id, const json_t *before, const json_t *after);
+/* Audits a change, then answers status with after. Consumes before and
+ * after either way. 0 or CG_DB_ERR (return it from the transaction). */
+int cg_api_audit_reply(struct cg_db *db, struct cg_api_call *call,
+    const char *merchant_id, const char *action, const char *entity_type,
+    const char *entity_id, json_t *before, json_t *after, int status);
 
 /* ---- cursor pagination --------------------------------------------------- */
 

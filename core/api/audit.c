@@ -67,3 +67,20 @@ cg_api_audit(struct cg_db *db, const struct cg_api_call *call,
 	return cg_audit(db, &a, merchant_id, action, entity_type, entity_id,
 	    before, after);
 }
+
+int
+cg_api_audit_reply(struct cg_db *db, struct cg_api_call *call,
+    const char *merchant_id, const char *action, const char *entity_type,
+    const char *entity_id, json_t *before, json_t *after, int status)
+{
+	int rc = cg_api_audit(db, call, merchant_id, action, entity_type,
+	    entity_id, before, after);
+
+	json_decref(before);
+	if (rc != 0) {
+		json_decref(after);
+		return CG_DB_ERR;
+	}
+	cg_api_set_json(call, status, after);
+	return 0;
+}

@@ -444,12 +444,7 @@ session_end_tx(struct cg_db *db, void *arg)
 static void
 session_end_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int rc = cg_db_tx(db, session_end_tx, call);
-
-	if (rc == 404)
-		cg_api_set_not_found(call, "session");
-	else if (rc != 0)
-		cg_api_set_db_error(call, db);
+	cg_api_tx(call, db, session_end_tx, "session");
 }
 
 void

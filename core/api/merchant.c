@@ -381,12 +381,7 @@ settings_patch_tx(struct cg_db *db, void *arg)
 static void
 settings_patch_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int rc = cg_db_tx(db, settings_patch_tx, call);
-
-	if (rc == 404)
-		cg_api_set_not_found(call, "settings");
-	else if (rc != 0)
-		cg_api_set_db_error(call, db);
+	cg_api_tx(call, db, settings_patch_tx, "settings");
 }
 
 /* Checks the settings whose shape the field list cannot express. */
@@ -640,26 +635,14 @@ key_revoke_tx(struct cg_db *db, void *arg)
 		cg_time_format_iso(now, iso);
 		json_object_set_new(after, "revoked_at", json_string(iso));
 	}
-	if (cg_api_audit(db, call, mid, "REVOKE", "api_key", id, before,
-	    after) != 0) {
-		json_decref(before);
-		json_decref(after);
-		return CG_DB_ERR;
-	}
-	json_decref(before);
-	cg_api_set_json(call, 200, after);
-	return 0;
+	return cg_api_audit_reply(db, call, mid, "REVOKE", "api_key", id, before,
+	    after, 200);
 }
 
 static void
 key_revoke_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	int rc = cg_db_tx(db, key_revoke_tx, call);
-
-	if (rc == 404)
-		cg_api_set_not_found(call, "API key");
-	else if (rc != 0)
-		cg_api_set_db_error(call, db);
+	cg_api_tx(call, db, key_revoke_tx, "API key");
 }
 
 void
