@@ -48,6 +48,7 @@ struct api_route {
 	struct cg_api *api;
 	cg_api_handler fn;
 	cg_api_sql_fn sql_fn;	/* route_sql: runs in the auth task */
+	cg_api_cached_fn cached; /* answers from memory on the loop */
 	unsigned flags;
 	char *pattern;
 	struct api_route *next;
@@ -63,6 +64,7 @@ struct cg_api_call {
 	struct api_route *route;
 	struct cg_http_req *req;
 	struct cg_api_auth auth;
+	int authed;		/* authenticated on the loop (key cache) */
 	char authz[CG_TOKEN_MAX_LEN + 64];
 	int has_authz;
 	char idem_key[IDEM_KEY_MAX + 2];
@@ -98,18 +100,6 @@ struct cg_api_call {
 	void *state;
 	void (*state_free)(void *);
 };
-
-/* ---- small hash table keyed by strings ----------------------------------- */
-
-static uint32_t
-hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
 
 /* ---- call accessors ------------------------------------------------------ */
 
@@ -228,6 +218,14 @@ void
 cg_api_set_json(struct cg_api_call *call, int status, json_t *body)
 {
 	set_answer(call, status, body, 0);
+}
+
+void
+cg_api_set_text(struct cg_api_call *call, int status, char *text, size_t len)
+{
+	set_answer(call, status, NULL, 0);
+	call->text = text;
+	call->textlen = len;
 }
 
 static json_t *
@@ -364,6 +362,15 @@ render(struct cg_api_call *call)
 	return 0;
 }
 
+const char *
+cg_api_text(struct cg_api_call *call, size_t *len)
+{
+	if (!call->text && (!call->body || render(call) != 0))
+		return NULL;
+	*len = call->textlen;
+	return call->text;
+}
+
 static json_t *
 headers_json(const struct cg_api_call *call)
 {
@@ -411,7 +418,8 @@ really_finish(struct cg_api_call *call)
 		cg_http_set_header(req, h->name, h->value);
 	/* A write through this daemon may end a key (revocation,
 	 * suspension, allow-list): later requests read keys afresh. */
-	if (call->status < 400 && strcmp(cg_api_method(call), "GET") != 0 &&
+	if (call->status < 400 && !(call->route->flags & CG_API_KEEPS_AUTH) &&
+	    strcmp(cg_api_method(call), "GET") != 0 &&
 	    strcmp(cg_api_method(call), "HEAD") != 0)
 		cg_api_auth_cache_flush(call->api);
 	ms = (cg_mono_us() - call->start_us) / 1000;
@@ -588,7 +596,7 @@ static void
 rate_limit(struct cg_api *api, struct cg_api_call *call, const char *id,
     long per_min, long burst)
 {
-	uint32_t h = hash_str(id) % HASH_BUCKETS;
+	uint32_t h = cg_str_hash(id) % HASH_BUCKETS;
 	int64_t now = cg_mono_ms(), full, add;
 	struct bucket *b;
 
@@ -830,7 +838,7 @@ kc_get(struct cg_api *api, const struct cg_token *t, struct key_cached *out)
 	int found = 0;
 
 	pthread_mutex_lock(&api->kc_lock);
-	e = api->kc[hash_str(t->prefix) % KC_SLOTS];
+	e = api->kc[cg_str_hash(t->prefix) % KC_SLOTS];
 	if (e && e->gen == api->kc_gen && e->until_mono > cg_mono_ms() &&
 	    strcmp(e->prefix, t->prefix) == 0) {
 		*out = *e;
@@ -846,7 +854,7 @@ kc_get(struct cg_api *api, const struct cg_token *t, struct key_cached *out)
 static void
 kc_put(struct cg_api *api, struct key_cached *e, uint64_t gen)
 {
-	struct key_cached **slot = &api->kc[hash_str(e->prefix) % KC_SLOTS];
+	struct key_cached **slot = &api->kc[cg_str_hash(e->prefix) % KC_SLOTS];
 
 	e->gen = gen;
 	e->until_mono = cg_mono_ms() + api->kc_ttl_ms;
@@ -1277,6 +1285,17 @@ cg_api_idem_save(struct cg_db *db, struct cg_api_call *call,
 /* ---- dispatch ------------------------------------------------------------ */
 
 static void
+forbid(struct cg_api_call *call)
+{
+	if (call->auth.kind == CG_AUTH_NONE)
+		cg_api_set_problem(call, 401, "Authentication required: send "
+		    "\"Authorization: Bearer <API key or session token>\".");
+	else
+		cg_api_set_problem(call, 403, "These credentials may not use "
+		    "this endpoint.");
+}
+
+static void
 prelude_work(void *arg, void *thread_ctx)
 {
 	struct cg_api_call *call = arg;
@@ -1289,16 +1308,10 @@ prelude_work(void *arg, void *thread_ctx)
 		call->unreachable = 1;
 		return;
 	}
-	if (authenticate(call, db) != 0)
+	if (!call->authed && authenticate(call, db) != 0)
 		return;
 	if (!access_ok(call, call->route->flags)) {
-		if (call->auth.kind == CG_AUTH_NONE)
-			cg_api_set_problem(call, 401, "Authentication "
-			    "required: send \"Authorization: Bearer <API key "
-			    "or session token>\".");
-		else
-			cg_api_set_problem(call, 403, "These credentials may "
-			    "not use this endpoint.");
+		forbid(call);
 		return;
 	}
 	if (call->has_idem && (call->route->flags & CG_API_IDEMPOTENT) &&
@@ -1387,6 +1400,47 @@ client_ip(struct cg_api_call *call)
 	}
 }
 
+/* A cached route called with an API key the key cache knows: checked and,
+ * when its answer is in memory, answered here without a pool hop. 1
+ * answered; 0 go on (authenticated, when the key was usable). */
+static int
+loop_answer(struct cg_api_call *call)
+{
+	struct cg_api *api = call->api;
+	struct key_cached k;
+	struct cg_token t;
+	const char *tok = call->authz + 7;
+	char why[96];
+
+	if (call->has_authz != 1 || api->kc_ttl_ms <= 0 ||
+	    strncasecmp(call->authz, "Bearer ", 7) != 0)
+		return 0;
+	while (*tok == ' ')
+		tok++;
+	if (cg_token_parse(tok, strlen(tok), NULL, &t) != 0 ||
+	    strcmp(t.kind, CG_TOKEN_KIND_API_KEY) != 0)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	if (!kc_get(api, &t, &k))
+		return 0;
+	if (key_usable(call, &t, &k, why, sizeof(why)) != 0) {
+		/* The worker reads the key and says why. */
+		free(k.allow);
+		memset(&call->auth, 0, sizeof(call->auth));
+		return 0;
+	}
+	free(k.allow);
+	rate_limit(api, call, call->auth.key_id, k.per_min, k.burst);
+	call->authed = 1;
+	if (!call->status && !access_ok(call, call->route->flags))
+		forbid(call);
+	if (call->status) {
+		cg_api_finish(call);
+		return 1;
+	}
+	return call->route->cached(call);
+}
+
 static void
 on_request(struct cg_http_req *req, void *ud)
 {
@@ -1430,6 +1484,8 @@ on_request(struct cg_http_req *req, void *ud)
 		r->fn(call);
 		return;
 	}
+	if (r->cached && loop_answer(call))
+		return;
 	if (cg_pool_post(api->d->api_pool, prelude_work, prelude_done,
 	    call) != 0) {
 		cg_api_add_header(call, "Retry-After", "1");
@@ -1441,7 +1497,7 @@ on_request(struct cg_http_req *req, void *ud)
 static int
 add_route(struct cg_api *api, const char *method, const char *pattern,
     const char *name, cg_api_handler fn, cg_api_sql_fn sql_fn,
-    unsigned flags)
+    cg_api_cached_fn cached, unsigned flags)
 {
 	struct api_route *r = calloc(1, sizeof(*r));
 	int rc;
@@ -1453,6 +1509,7 @@ add_route(struct cg_api *api, const char *method, const char *pattern,
 	r->api = api;
 	r->fn = fn;
 	r->sql_fn = sql_fn;
+	r->cached = cached;
 	r->flags = flags;
 	rc = cg_http_route(api->d->http, method, pattern, name, on_request, r);
 	if (rc != 0) {
@@ -1471,14 +1528,22 @@ int
 cg_api_route(struct cg_api *api, const char *method, const char *pattern,
     const char *name, cg_api_handler fn, unsigned flags)
 {
-	return add_route(api, method, pattern, name, fn, NULL, flags);
+	return add_route(api, method, pattern, name, fn, NULL, NULL, flags);
 }
 
 int
 cg_api_route_sql(struct cg_api *api, const char *method, const char *pattern,
     const char *name, cg_api_sql_fn work, unsigned flags)
 {
-	return add_route(api, method, pattern, name, NULL, work, flags);
+	return add_route(api, method, pattern, name, NULL, work, NULL, flags);
+}
+
+int
+cg_api_route_sql_cached(struct cg_api *api, const char *method,
+    const char *pattern, const char *name, cg_api_sql_fn work,
+    cg_api_cached_fn cached, unsigned flags)
+{
+	return add_route(api, method, pattern, name, NULL, work, cached, flags);
 }
 
 /* ---- usage statistics ---------------------------------------------------- */
@@ -1523,7 +1588,7 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 
 	if (a->merchant_id[0]) {
 		/* Indexed: one batch may hold many merchants and routes. */
-		uint32_t h = (hash_str(a->merchant_id) ^ hash_str(method) ^
+		uint32_t h = (cg_str_hash(a->merchant_id) ^ cg_str_hash(method) ^
 		    (uint32_t)(uintptr_t)call->route ^ (uint32_t)(hour /
 		    3600000)) % USAGE_BUCKETS;
 
@@ -1558,7 +1623,7 @@ usage_record(struct cg_api_call *call, int status, int64_t ms)
 	    a->kind == CG_AUTH_SESSION ? a->session_id : NULL;
 	if (!kid || status == 401)
 		return;
-	kh = hash_str(kid) % USAGE_BUCKETS;
+	kh = cg_str_hash(kid) % USAGE_BUCKETS;
 	for (k = api->keys_idx[kh]; k; k = k->hnext)
 		if (strcmp(k->id, kid) == 0)
 			break;

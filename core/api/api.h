@@ -105,6 +105,10 @@ void cg_api_free(struct cg_api *api);
 #define CG_API_MERCHANT   (CG_API_KEY | CG_API_SESSION)
 /* POST honours Idempotency-Key (scope: the key's merchant or the user). */
 #define CG_API_IDEMPOTENT 0x0100
+/* A write that cannot end a key or change a merchant's state (invoices,
+ * wallets): the API key cache is kept after it. Other writes through this
+ * daemon empty it, so a revocation or suspension applies at once. */
+#define CG_API_KEEPS_AUTH 0x0200
 
 typedef void (*cg_api_handler)(struct cg_api_call *call);
 
@@ -121,6 +125,17 @@ typedef void (*cg_api_sql_fn)(struct cg_api_call *call, struct cg_db *db);
 int cg_api_route_sql(struct cg_api *api, const char *method,
     const char *pattern, const char *name, cg_api_sql_fn work,
     unsigned flags);
+
+/* An SQL route whose answer may be in memory: on the loop, before any
+ * pool hop, a request with an API key found in the key cache is checked
+ * (key, allow-list, rate limit, access) and cached(call) runs; it answers
+ * (cg_api_set_text + cg_api_finish) and returns 1, or returns 0 and work
+ * runs on a worker as for cg_api_route_sql, without authenticating again.
+ * Other requests go the usual way. Loop. */
+typedef int (*cg_api_cached_fn)(struct cg_api_call *call);
+int cg_api_route_sql_cached(struct cg_api *api, const char *method,
+    const char *pattern, const char *name, cg_api_sql_fn work,
+    cg_api_cached_fn cached, unsigned flags);
 
 /* ---- the call: authentication and request -------------------------------- */
 
@@ -195,6 +210,12 @@ void cg_api_hash(struct cg_api_call *call, cg_api_hash_fn work,
 /* Set the answer (any; the last one set wins). set_json takes the
  * reference to body. */
 void cg_api_set_json(struct cg_api_call *call, int status, json_t *body);
+/* A JSON answer already rendered: takes text (malloc'd, NUL-terminated). */
+void cg_api_set_text(struct cg_api_call *call, int status, char *text,
+    size_t len);
+/* The answer's JSON text, rendered now if it was not (the call keeps it):
+ * for keeping a copy. NULL when it cannot be rendered. Any. */
+const char *cg_api_text(struct cg_api_call *call, size_t *len);
 /* problem+json with status, its phrase as title, and detail (may be NULL). */
 void cg_api_set_problem(struct cg_api_call *call, int status,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -14,6 +14,7 @@
 #include "api/validate.h"
 #include "config/config.h"
 #include "db/db.h"
+#include "payments/invoice_cache.h"
 #include "payments/invoice_create.h"
 #include "payments/invoice_view.h"
 #include "payments/module.h"
@@ -127,20 +128,44 @@ static void
 invoice_get_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	const char *id = cg_api_param(call, "id");
+	const char *text;
 	json_t *o = NULL;
+	uint64_t gen;
+	size_t len;
 	int rc;
 
 	if (id == NULL || !cg_id_valid(id)) {
 		cg_api_set_not_found(call, "invoice");
 		return;
 	}
+	gen = cg_invoice_cache_gen(id);
 	rc = cg_invoice_json(db, cg_api_merchant_id(call), id, &o);
 	if (rc < 0)
 		cg_api_set_db_error(call, db);
 	else if (rc == 0)
 		cg_api_set_not_found(call, "invoice");
-	else
+	else {
 		cg_api_set_json(call, 200, o);
+		if ((text = cg_api_text(call, &len)) != NULL)
+			cg_invoice_cache_put(cg_api_merchant_id(call), id, text,
+			    len, gen);
+	}
+}
+
+/* Loop: the invoice as last read, while it is fresh (invoice_cache.h). */
+static int
+invoice_get_cached(struct cg_api_call *call)
+{
+	const char *id = cg_api_param(call, "id");
+	char *text;
+	size_t len;
+
+	if (id == NULL || !cg_id_valid(id) || !cg_invoice_cache_get(
+	    cg_api_merchant_id(call), id, &text, &len))
+		return 0;
+	cg_api_set_text(call, 200, text, len);
+	cg_api_finish(call);
+	return 1;
 }
 
 /* "2026-12-01T10:00:00Z", with optional ".fff": ms, or -1. */
@@ -290,6 +315,7 @@ cancel_tx(struct cg_db *db, void *arg)
 			return CG_DB_ERR;
 		if (payments > 0)
 			return CANCEL_CONFLICT;
+		cg_invoice_changed(db, k->id);
 		if (cg_db_run(db, "UPDATE invoices SET status = 'cancelled', "
 		    "cancelled_at = ?, version = version + 1, updated_at = ? "
 		    "WHERE id = ? AND merchant_id = ? AND status = 'new'",
@@ -407,16 +433,19 @@ cg_api_invoices_register(struct cg_daemon *d)
 {
 	struct cg_api *api = d->api;
 
+	cg_invoice_cache_configure(d->cfg->api.read_cache_ms);
 	if (cg_api_route(api, "POST", "/api/v1/invoices", "invoices.create",
-	    invoice_create, CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
+	    invoice_create, CG_API_MERCHANT | CG_API_IDEMPOTENT |
+	    CG_API_KEEPS_AUTH) != 0 ||
 	    /* Reads are only SQL: one pool hop with the authentication. */
 	    cg_api_route_sql(api, "GET", "/api/v1/invoices", "invoices.list",
 	    invoice_list_sql, CG_API_MERCHANT) != 0 ||
-	    cg_api_route_sql(api, "GET", "/api/v1/invoices/{id}",
-	    "invoices.get", invoice_get_sql, CG_API_MERCHANT) != 0 ||
+	    cg_api_route_sql_cached(api, "GET", "/api/v1/invoices/{id}",
+	    "invoices.get", invoice_get_sql, invoice_get_cached,
+	    CG_API_MERCHANT) != 0 ||
 	    cg_api_route(api, "POST", "/api/v1/invoices/{id}/cancel",
-	    "invoices.cancel", invoice_cancel,
-	    CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
+	    "invoices.cancel", invoice_cancel, CG_API_MERCHANT |
+	    CG_API_IDEMPOTENT | CG_API_KEEPS_AUTH) != 0 ||
 	    cg_api_route_sql(api, "GET", "/api/v1/invoices/{id}/transactions",
 	    "invoices.transactions", invoice_transactions_sql,
 	    CG_API_MERCHANT) != 0)

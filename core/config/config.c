@@ -128,6 +128,8 @@ static const struct cg_plugin_key api_keys[] = {
 	    .max = 3600, .flags = R),
 	K("auth_cache_ms", CG_KEY_INT, .default_value = "1000", .min = 0,
 	    .max = 60000, .flags = R),
+	K("read_cache_ms", CG_KEY_INT, .default_value = "250", .min = 0,
+	    .max = 60000, .flags = R),
 	K("session_ttl_s", CG_KEY_INT, .default_value = "43200", .min = 60,
 	    .max = 2592000),
 	K("login_max_failures", CG_KEY_INT, .default_value = "5", .min = 1,
@@ -495,6 +497,7 @@ fill_numbers(struct cg_config *cfg)
 	    "webhooks.secret_overlap_s");
 	cfg->api.usage_flush_s = get_num(cfg, "api.usage_flush_s");
 	cfg->api.auth_cache_ms = get_num(cfg, "api.auth_cache_ms");
+	cfg->api.read_cache_ms = get_num(cfg, "api.read_cache_ms");
 	cfg->api.session_ttl_s = get_num(cfg, "api.session_ttl_s");
 	cfg->api.login_max_failures = get_num(cfg, "api.login_max_failures");
 	cfg->api.login_lockout_s = get_num(cfg, "api.login_lockout_s");

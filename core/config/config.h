@@ -112,6 +112,7 @@ struct cg_config {
 	struct {
 		int64_t usage_flush_s;      /* usage statistics batch interval */
 		int64_t auth_cache_ms;      /* API key lookups kept (api.c) */
+		int64_t read_cache_ms;      /* invoice answers kept */
 		int64_t session_ttl_s;
 		int64_t login_max_failures; /* per user, then locked */
 		int64_t login_lockout_s;

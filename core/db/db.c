@@ -30,6 +30,11 @@ struct cache_slot {
 	bool in_use;
 };
 
+struct after_tx {
+	cg_db_after_fn fn;
+	char key[CG_DB_AFTER_KEY_MAX + 1];
+};
+
 struct cg_db {
 	MYSQL *my;
 	bool broken;                 /* reconnect before the next statement */
@@ -39,6 +44,8 @@ struct cg_db {
 	struct cg_db_health h;
 	struct cache_slot cache[CACHE_SLOTS];
 	unsigned int cache_next;
+	struct after_tx *after;      /* cg_db_after_tx, for this attempt */
+	size_t nafter, after_cap;
 };
 
 struct cg_stmt {
@@ -279,6 +286,7 @@ cg_db_close(struct cg_db *db)
 		free(db->password);
 	}
 	free(db->database);
+	free(db->after);
 	free(db);
 }
 
@@ -887,6 +895,40 @@ sleep_ms(unsigned int ms)
 		;
 }
 
+int
+cg_db_after_tx(struct cg_db *db, cg_db_after_fn fn, const char *key)
+{
+	struct after_tx *a;
+
+	if (!db->in_tx) {
+		fn(key);
+		return 0;
+	}
+	if (db->nafter == db->after_cap) {
+		size_t cap = db->after_cap ? db->after_cap * 2 : 8;
+
+		a = realloc(db->after, cap * sizeof(*a));
+		if (a == NULL) {
+			fn(key);
+			return -1;
+		}
+		db->after = a;
+		db->after_cap = cap;
+	}
+	a = &db->after[db->nafter++];
+	a->fn = fn;
+	snprintf(a->key, sizeof(a->key), "%s", key);
+	return 0;
+}
+
+static void
+run_after(struct cg_db *db)
+{
+	for (size_t i = 0; i < db->nafter; i++)
+		db->after[i].fn(db->after[i].key);
+	db->nafter = 0;
+}
+
 static int tx_loop(struct cg_db *, cg_db_tx_fn, void *);
 
 int
@@ -923,14 +965,18 @@ tx_loop(struct cg_db *db, cg_db_tx_fn fn, void *arg)
 		}
 		rc = fn(db, arg);
 		if (rc == 0) {
-			if (cg_db_exec(db, "COMMIT") == 0)
+			if (cg_db_exec(db, "COMMIT") == 0) {
+				run_after(db);
 				return 0;
+			}
 			err = db->h.last_errno;
+			run_after(db);
 			goto retry;
 		}
 		err = db->h.last_errno;
 		if (!db->broken)
 			(void)mysql_rollback(db->my);
+		run_after(db);
 		if (rc != CG_DB_ERR)
 			return rc;
 retry:

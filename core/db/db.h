@@ -140,6 +140,19 @@ void cg_stmt_close(struct cg_stmt *st);
 typedef int (*cg_db_tx_fn)(struct cg_db *db, void *arg);
 int cg_db_tx(struct cg_db *db, cg_db_tx_fn fn, void *arg);
 
+/*
+ * Work that must not run before a change is visible to other connections
+ * (dropping a cached copy of a row): inside cg_db_tx, fn(key) runs once
+ * the attempt has ended, committed or rolled back (running it after a
+ * rollback is harmless for such work, and a lost COMMIT leaves the outcome
+ * unknown anyway); outside a transaction, at once. key (at most
+ * CG_DB_AFTER_KEY_MAX bytes) is copied. 0, or -1 when out of memory (fn
+ * then ran at once: never lost).
+ */
+#define CG_DB_AFTER_KEY_MAX 63
+typedef void (*cg_db_after_fn)(const char *key);
+int cg_db_after_tx(struct cg_db *db, cg_db_after_fn fn, const char *key);
+
 /* Backoff before retry n (1-based), in ms; exposed for tests. */
 unsigned int cg_db_backoff_ms(unsigned int attempt);
 

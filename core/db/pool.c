@@ -44,7 +44,7 @@ cg_pool_reserve(struct cg_db *db, const char *merchant_id,
 }
 
 int
-cg_pool_next_index(struct cg_db *db, const char *merchant_id,
+cg_pool_lock_counter(struct cg_db *db, const char *merchant_id,
     const char *network_id, struct cg_pool_counter *out)
 {
 	struct cg_stmt *st;
@@ -64,13 +64,28 @@ cg_pool_next_index(struct cg_db *db, const char *merchant_id,
 			rc = -1;
 	}
 	cg_stmt_close(st);
+	return rc;
+}
+
+int
+cg_pool_advance(struct cg_db *db, const char *counter_id, int64_t from,
+    int64_t n)
+{
+	/* Non-hardened children only: the CHECK refuses 2^31 and beyond. */
+	return cg_db_run(db, "UPDATE address_counters SET next_index = ? "
+	    "WHERE id = ? AND next_index = ?", "isi", from + n, counter_id,
+	    from) == 1 ? 0 : -1;
+}
+
+int
+cg_pool_next_index(struct cg_db *db, const char *merchant_id,
+    const char *network_id, struct cg_pool_counter *out)
+{
+	int rc = cg_pool_lock_counter(db, merchant_id, network_id, out);
+
 	if (rc != 1)
 		return rc;
-	/* Non-hardened children only: the CHECK refuses 2^31 and beyond. */
-	if (cg_db_run(db, "UPDATE address_counters SET next_index = next_index + 1 "
-	    "WHERE id = ? AND next_index = ?", "si", out->id, out->index) != 1)
-		return -1;
-	return 1;
+	return cg_pool_advance(db, out->id, out->index, 1) == 0 ? 1 : -1;
 }
 
 int

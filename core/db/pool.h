@@ -12,7 +12,8 @@
  *   cg_pool_insert()      stores it;
  *   then the invoice row is inserted, and
  *   cg_pool_assign()      marks the address ASSIGNED to it.
- * A pool refill uses cg_pool_next_index() + cg_pool_insert() (AVAILABLE).
+ * A pool fill (payments/pool_fill.h) uses cg_pool_lock_counter(), then
+ * cg_pool_insert() for each address derived, then cg_pool_advance().
  */
 #ifndef CG_DB_POOL_H
 #define CG_DB_POOL_H
@@ -49,6 +50,16 @@ int cg_pool_reserve(struct cg_db *db, const char *merchant_id,
  * when the index space is exhausted). */
 int cg_pool_next_index(struct cg_db *db, const char *merchant_id,
     const char *network_id, struct cg_pool_counter *out);
+
+/* 1: out holds the counter's key and next index, its row locked until the
+ * transaction ends (the counter has not moved); 0: no key; -1: error. */
+int cg_pool_lock_counter(struct cg_db *db, const char *merchant_id,
+    const char *network_id, struct cg_pool_counter *out);
+
+/* Moves a locked counter from `from` to from + n. 0, or -1 (error, or the
+ * counter was not at `from`, or past the non-hardened index space). */
+int cg_pool_advance(struct cg_db *db, const char *counter_id, int64_t from,
+    int64_t n);
 
 /* Stores an address derived at c->index as AVAILABLE (cg_pool_assign then
  * hands it out). A duplicate (network, address) or (counter, index) is an

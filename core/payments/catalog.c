@@ -1,10 +1,65 @@
 #include "payments/catalog.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "db/db.h"
 #include "plugins/registry.h"
+#include "util/clock.h"
+#include "util/str.h"
+
+/*
+ * Rows found by code are kept CACHE_TTL_MS: invoice creation reads a
+ * network and two currencies each time, and these rows change only by
+ * hand (SQL, seed), which then applies within that time. Direct-mapped by
+ * code; misses are not kept, so a row added shows at once.
+ */
+#define CACHE_TTL_MS 5000
+#define CACHE_SLOTS 64
+
+static struct {
+	pthread_mutex_t lock;
+	struct net_slot {
+		int64_t until;
+		struct cg_network_row row;
+	} net[CACHE_SLOTS];
+	struct cur_slot {
+		int64_t until;
+		struct cg_currency_row row;
+	} cur[CACHE_SLOTS];
+} cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t
+slot_of(const char *code)
+{
+	return cg_str_hash(code) % CACHE_SLOTS;
+}
+
+/* Copies the slot's row (size bytes, named rowcode) when it is live and
+ * its code is code: 1, or 0. */
+static int
+cache_get(const int64_t *until, const void *row, const char *rowcode,
+    const char *code, void *out, size_t size)
+{
+	int hit;
+
+	pthread_mutex_lock(&cache.lock);
+	hit = *until > cg_mono_ms() && strcmp(rowcode, code) == 0;
+	if (hit)
+		memcpy(out, row, size);
+	pthread_mutex_unlock(&cache.lock);
+	return hit;
+}
+
+static void
+cache_put(int64_t *until, void *row, const void *in, size_t size)
+{
+	pthread_mutex_lock(&cache.lock);
+	memcpy(row, in, size);
+	*until = cg_mono_ms() + CACHE_TTL_MS;
+	pthread_mutex_unlock(&cache.lock);
+}
 
 #define NETWORK_COLS "id, code, name, kind, plugin, chain_id, " \
 	"confirmations, is_testnet, is_development, status, account_path"
@@ -49,8 +104,16 @@ int
 cg_catalog_network(struct cg_db *db, const char *code,
     struct cg_network_row *out)
 {
-	return network_query(db, "SELECT " NETWORK_COLS " FROM networks "
+	struct net_slot *e = &cache.net[slot_of(code)];
+	int rc;
+
+	if (cache_get(&e->until, &e->row, e->row.code, code, out, sizeof(*out)))
+		return 1;
+	rc = network_query(db, "SELECT " NETWORK_COLS " FROM networks "
 	    "WHERE code = ?", code, out);
+	if (rc == 1 && strcmp(out->code, code) == 0)
+		cache_put(&e->until, &e->row, out, sizeof(*out));
+	return rc;
 }
 
 int
@@ -61,9 +124,26 @@ cg_catalog_network_by_id(struct cg_db *db, const char *id,
 	    "WHERE id = ?", id, out);
 }
 
+static int currency_query(struct cg_db *, const char *,
+    struct cg_currency_row *);
+
 int
 cg_catalog_currency(struct cg_db *db, const char *code,
-    struct cg_currency_row *c)
+    struct cg_currency_row *out)
+{
+	struct cur_slot *e = &cache.cur[slot_of(code)];
+	int rc;
+
+	if (cache_get(&e->until, &e->row, e->row.code, code, out, sizeof(*out)))
+		return 1;
+	rc = currency_query(db, code, out);
+	if (rc == 1 && strcmp(out->code, code) == 0)
+		cache_put(&e->until, &e->row, out, sizeof(*out));
+	return rc;
+}
+
+static int
+currency_query(struct cg_db *db, const char *code, struct cg_currency_row *c)
 {
 	struct cg_stmt *st;
 	int64_t v;

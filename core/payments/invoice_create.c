@@ -12,6 +12,7 @@
 
 #include "db/db.h"
 #include "db/pool.h"
+#include "payments/pool_fill.h"
 #include "payments/catalog.h"
 #include "payments/invoice_view.h"
 #include "payments/rates.h"
@@ -23,6 +24,12 @@
 /* fn results besides 0 and CG_DB_ERR */
 #define TX_NO_KEY 3
 #define TX_PLUGIN 4
+#define TX_POOL_EMPTY 5
+/* A dry pool is filled with this many addresses in a short transaction of
+ * its own, then creation takes one of them; after FILL_TRIES fills taken by
+ * others, creation derives its own address under the counter's lock. */
+#define FILL_BATCH 32
+#define FILL_TRIES 3
 
 struct plan {
 	const struct cg_invoice_env *env;
@@ -43,6 +50,8 @@ struct plan {
 	char business[201];
 	char id[CG_ID_SIZE];
 	json_t *invoice;
+	int attempts;                /* of the transaction */
+	bool derive_in_tx;           /* a dry pool: derive, do not give up */
 };
 
 static int fail(struct cg_invoice_result *, int, const char *, ...)
@@ -205,7 +214,8 @@ compute_amounts(struct cg_db *db, struct plan *p)
 	return 0;
 }
 
-/* Merchant defaults: lifetime, tolerance, confirmations, webhook target. */
+/* Merchant defaults (lifetime, tolerance, confirmations) and the wallet
+ * of the pay currency, in one read. */
 static int
 load_merchant(struct cg_db *db, struct plan *p)
 {
@@ -218,10 +228,12 @@ load_merchant(struct cg_db *db, struct plan *p)
 	snprintf(p->tolerance, sizeof(p->tolerance), "0");
 	st = cg_db_query(db, "SELECT m.business_name, "
 	    "s.invoice_expiry_minutes, s.payment_tolerance, "
-	    "s.paid_late_window_minutes, s.confirmations_override "
+	    "s.paid_late_window_minutes, s.confirmations_override, w.id "
 	    "FROM merchants m LEFT JOIN merchant_settings s ON "
-	    "s.merchant_id = m.id WHERE m.id = ? AND m.deleted_at IS NULL",
-	    "s", p->req->merchant_id);
+	    "s.merchant_id = m.id LEFT JOIN wallets w ON w.merchant_id = m.id "
+	    "AND w.currency_id = ? AND w.is_active = 1 "
+	    "WHERE m.id = ? AND m.deleted_at IS NULL",
+	    "ss", p->pay.id, p->req->merchant_id);
 	if (st == NULL)
 		return fail(p->res, 500, "database error");
 	rc = cg_stmt_fetch(st);
@@ -247,32 +259,22 @@ load_merchant(struct cg_db *db, struct plan *p)
 				p->confirmations = json_integer_value(n);
 			json_decref(o);
 		}
+		snprintf(p->wallet_id, sizeof(p->wallet_id), "%s",
+		    cg_stmt_str(st, 5) ? cg_stmt_str(st, 5) : "");
 	}
 	cg_stmt_close(st);
 	if (rc != 1)
 		return fail(p->res, rc == 0 ? 404 : 500, "no such merchant");
+	if (p->wallet_id[0] == '\0') {
+		field(p->res, "pay_currency", "no active wallet for %s: register "
+		    "one with POST /api/v1/wallets", p->pay.code);
+		return fail(p->res, 422, "no wallet for the pay currency");
+	}
 	if (p->req->expires_in_s > 0)
 		p->expires_at = p->now + p->req->expires_in_s * 1000;
 	else
 		p->expires_at = p->now + expiry_min * 60000;
 	p->monitor_until = p->expires_at + late_min * 60000;
-	return 0;
-}
-
-static int
-load_wallet(struct cg_db *db, struct plan *p)
-{
-	int rc = cg_db_query_str(db, p->wallet_id, sizeof(p->wallet_id),
-	    "SELECT id FROM wallets WHERE merchant_id = ? AND currency_id = ? "
-	    "AND is_active = 1", "ss", p->req->merchant_id, p->pay.id);
-
-	if (rc < 0)
-		return fail(p->res, 500, "database error");
-	if (rc == 0) {
-		field(p->res, "pay_currency", "no active wallet for %s: register "
-		    "one with POST /api/v1/wallets", p->pay.code);
-		return fail(p->res, 422, "no wallet for the pay currency");
-	}
 	return 0;
 }
 
@@ -289,6 +291,8 @@ take_address(struct cg_db *db, struct plan *p, struct cg_pool_address *a)
 	rc = cg_pool_reserve(db, p->req->merchant_id, p->net.id, a);
 	if (rc != 0)
 		return rc < 0 ? CG_DB_ERR : 0;
+	if (!p->derive_in_tx)
+		return TX_POOL_EMPTY;
 	rc = cg_pool_next_index(db, p->req->merchant_id, p->net.id, &c);
 	if (rc < 0)
 		return CG_DB_ERR;
@@ -336,10 +340,10 @@ create_tx(struct cg_db *db, void *arg)
 
 	json_decref(p->invoice);
 	p->invoice = NULL;
-	/* A COMMIT lost with the connection may have happened: then the
-	 * invoice is there and this run only reads it back. */
-	if (cg_db_query_i64(db, &exists, "SELECT COUNT(*) FROM invoices WHERE "
-	    "id = ?", "s", p->id) < 0)
+	/* On a retry: a COMMIT lost with the connection may have happened,
+	 * then the invoice is there and this run only reads it back. */
+	if (p->attempts++ > 0 && cg_db_query_i64(db, &exists, "SELECT COUNT(*) "
+	    "FROM invoices WHERE id = ?", "s", p->id) < 0)
 		return CG_DB_ERR;
 	if (exists == 0) {
 		if ((rc = take_address(db, p, &a)) != 0)
@@ -380,7 +384,30 @@ create_tx(struct cg_db *db, void *arg)
 		if (cg_pool_assign(db, a.id, p->id, p->now) != 1)
 			return CG_DB_ERR;
 	}
-	if (cg_invoice_json(db, r->merchant_id, p->id, &p->invoice) != 1)
+	if (exists == 0) {
+		/* The row as just written; a retry reads it back instead. */
+		struct cg_invoice_view v = {
+			.id = p->id, .status = "new", .network = p->net.code,
+			.address = a.address, .memo = a.memo[0] ? a.memo : NULL,
+			.payment_uri = uribuf, .amount = p->amount,
+			.currency = p->cur.code, .decimals = p->cur.decimals,
+			.pay_amount = p->pay_amount, .pay_currency = p->pay.code,
+			.pay_decimals = p->pay.decimals,
+			.rate = p->has_rate ? rate_text : NULL,
+			.rate_source = p->has_rate ? p->rate.source : NULL,
+			.rate_at_ms = p->has_rate ? p->rate.observed_ms : -1,
+			.expires_at_ms = p->expires_at, .created_at_ms = p->now,
+			.order_id = r->order_id, .description = r->description,
+			.metadata = r->metadata, .received = "0",
+			.confirmed = "0", .version = 1,
+			.confirmations = p->confirmations,
+			.cancelled_at_ms = -1, .paid_at_ms = -1,
+			.settled_at_ms = -1,
+		};
+
+		if ((p->invoice = cg_invoice_view_json(&v)) == NULL)
+			return CG_DB_ERR;
+	} else if (cg_invoice_json(db, r->merchant_id, p->id, &p->invoice) != 1)
 		return CG_DB_ERR;
 	if (exists == 0 && insert_outbox(db, p, p->invoice) != 0)
 		return CG_DB_ERR;
@@ -388,6 +415,40 @@ create_tx(struct cg_db *db, void *arg)
 	    r->hook(db, r->hook_arg, p->id, p->invoice) != 0)
 		return CG_DB_ERR;
 	return 0;
+}
+
+static int
+fill_tx(struct cg_db *db, void *arg)
+{
+	struct plan *p = arg;
+	struct cg_pool_fill f;
+	int rc = cg_pool_fill(db, p->plugin, p->req->merchant_id, p->net.id,
+	    FILL_BATCH, FILL_BATCH, p->now, &f);
+
+	if (rc == CG_POOL_FILL_NO_KEY)
+		return TX_NO_KEY;
+	if (rc == CG_POOL_FILL_PLUGIN)
+		return TX_PLUGIN;
+	return rc == 0 ? 0 : CG_DB_ERR;
+}
+
+/* The invoice's transaction; a dry pool is filled first, apart, so that
+ * concurrent creations queue on the counter's lock once per FILL_BATCH
+ * invoices and not for each. */
+static int
+run_create(struct cg_db *db, struct plan *p)
+{
+	int rc;
+
+	for (int fills = 0;; fills++) {
+		p->attempts = 0;
+		p->derive_in_tx = fills >= FILL_TRIES;
+		rc = cg_db_tx(db, create_tx, p);
+		if (rc != TX_POOL_EMPTY)
+			return rc;
+		if ((rc = cg_db_tx(db, fill_tx, p)) != 0)
+			return rc;
+	}
 }
 
 int
@@ -406,7 +467,7 @@ cg_invoice_create(struct cg_db *db, const struct cg_invoice_env *env,
 	p->res = res;
 	p->now = cg_now_ms();
 	if (load_refs(db, p) != 0 || compute_amounts(db, p) != 0 ||
-	    load_wallet(db, p) != 0 || load_merchant(db, p) != 0)
+	    load_merchant(db, p) != 0)
 		goto out;
 	p->plugin = cg_network_plugin(env->plugins, p->net.code);
 	if (p->plugin == NULL) {
@@ -418,7 +479,7 @@ cg_invoice_create(struct cg_db *db, const struct cg_invoice_env *env,
 		fail(res, 500, "cannot make an id");
 		goto out;
 	}
-	rc = cg_db_tx(db, create_tx, p);
+	rc = run_create(db, p);
 	switch (rc) {
 	case 0:
 		res->status = 201;

@@ -45,14 +45,6 @@ cg_time_json(const char *dbtext)
 	return json_string(iso);
 }
 
-static json_t *
-str_or_null(const struct cg_stmt *st, unsigned i)
-{
-	const char *s = cg_stmt_str(st, i);
-
-	return s ? json_string(s) : json_null();
-}
-
 static int64_t
 i64(const struct cg_stmt *st, unsigned i)
 {
@@ -62,61 +54,125 @@ i64(const struct cg_stmt *st, unsigned i)
 	return v;
 }
 
-json_t *
-cg_invoice_row_json(const struct cg_stmt *st)
+static json_t *
+ms_json(int64_t ms)
 {
-	unsigned dec = (unsigned)i64(st, 4), pdec = (unsigned)i64(st, 7);
-	const char *meta = cg_stmt_str(st, 19);
+	char iso[32];
+
+	if (ms < 0)
+		return json_null();
+	cg_time_format_iso(ms, iso);
+	return json_string(iso);
+}
+
+static json_t *
+text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *
+cg_invoice_view_json(const struct cg_invoice_view *v)
+{
 	json_t *o, *rate = json_null();
 
-	if (cg_stmt_str(st, 12) != NULL) {
+	if (v->rate != NULL) {
 		/* The rate is fiat per pay unit, kept exactly as used. */
 		char buf[CG_DEC_STRLEN];
 		cg_i128 u;
-		const char *r = cg_stmt_str(st, 12);
+		const char *r = v->rate;
 
 		if (cg_dec_parse(r, strlen(r), 18, 36, CG_ROUND_EXACT, &u) == 0 &&
 		    cg_dec_format(u, 18, CG_DEC_TRIM, buf, sizeof(buf)) >= 0)
 			r = buf;
 		json_decref(rate);
 		rate = json_pack("{s:s, s:o, s:o}", "rate", r, "source",
-		    str_or_null(st, 13), "at", cg_time_json(cg_stmt_str(st, 14)));
+		    text_or_null(v->rate_source), "at", ms_json(v->rate_at_ms));
 	}
 	o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:s, s:s, s:o, s:s, "
 	    "s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "id", cg_stmt_str(st, 0), "object", "invoice",
-	    "status", cg_stmt_str(st, 1),
-	    "amount", cg_amount_json(cg_stmt_str(st, 2), dec),
-	    "currency", cg_stmt_str(st, 3),
-	    "pay_amount", cg_amount_json(cg_stmt_str(st, 5), pdec),
-	    "pay_currency", cg_stmt_str(st, 6),
-	    "network", cg_stmt_str(st, 8),
-	    "deposit_memo", str_or_null(st, 10),
-	    "payment_uri", cg_stmt_str(st, 11),
+	    "id", v->id, "object", "invoice",
+	    "status", v->status,
+	    "amount", cg_amount_json(v->amount, v->decimals),
+	    "currency", v->currency,
+	    "pay_amount", cg_amount_json(v->pay_amount, v->pay_decimals),
+	    "pay_currency", v->pay_currency,
+	    "network", v->network,
+	    "deposit_memo", text_or_null(v->memo),
+	    "payment_uri", v->payment_uri,
 	    "exchange_rate", rate,
-	    "expires_at", cg_time_json(cg_stmt_str(st, 15)),
-	    "created_at", cg_time_json(cg_stmt_str(st, 16)),
-	    "order_id", str_or_null(st, 17),
-	    "description", str_or_null(st, 18),
-	    "metadata", meta ? json_loads(meta, 0, NULL) : json_null());
+	    "expires_at", ms_json(v->expires_at_ms),
+	    "created_at", ms_json(v->created_at_ms),
+	    "order_id", text_or_null(v->order_id),
+	    "description", text_or_null(v->description),
+	    "metadata", v->metadata ? json_loads(v->metadata, 0, NULL) :
+	    json_null());
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "address", json_string(cg_stmt_str(st, 9)));
+	json_object_set_new(o, "address", json_string(v->address));
 	json_object_set_new(o, "amount_received",
-	    cg_amount_json(cg_stmt_str(st, 20), pdec));
+	    cg_amount_json(v->received, v->pay_decimals));
 	json_object_set_new(o, "amount_confirmed",
-	    cg_amount_json(cg_stmt_str(st, 21), pdec));
-	json_object_set_new(o, "paid_over", json_boolean(i64(st, 22)));
-	json_object_set_new(o, "paid_late", json_boolean(i64(st, 23)));
-	json_object_set_new(o, "paid_partial", json_boolean(i64(st, 24)));
-	json_object_set_new(o, "version", json_integer(i64(st, 25)));
+	    cg_amount_json(v->confirmed, v->pay_decimals));
+	json_object_set_new(o, "paid_over", json_boolean(v->paid_over));
+	json_object_set_new(o, "paid_late", json_boolean(v->paid_late));
+	json_object_set_new(o, "paid_partial", json_boolean(v->paid_partial));
+	json_object_set_new(o, "version", json_integer(v->version));
 	json_object_set_new(o, "confirmations_required",
-	    json_integer(i64(st, 26)));
-	json_object_set_new(o, "payment_count", json_integer(i64(st, 27)));
-	json_object_set_new(o, "cancelled_at", cg_time_json(cg_stmt_str(st, 28)));
-	json_object_set_new(o, "paid_at", cg_time_json(cg_stmt_str(st, 29)));
-	json_object_set_new(o, "settled_at", cg_time_json(cg_stmt_str(st, 30)));
+	    json_integer(v->confirmations));
+	json_object_set_new(o, "payment_count", json_integer(v->payment_count));
+	json_object_set_new(o, "cancelled_at", ms_json(v->cancelled_at_ms));
+	json_object_set_new(o, "paid_at", ms_json(v->paid_at_ms));
+	json_object_set_new(o, "settled_at", ms_json(v->settled_at_ms));
 	return o;
+}
+
+static int64_t
+col_ms(const struct cg_stmt *st, unsigned i)
+{
+	int64_t ms;
+
+	return cg_stmt_time_ms(st, i, &ms) == 0 ? ms : -1;
+}
+
+json_t *
+cg_invoice_row_json(const struct cg_stmt *st)
+{
+	struct cg_invoice_view v = {
+		.id = cg_stmt_str(st, 0),
+		.status = cg_stmt_str(st, 1),
+		.amount = cg_stmt_str(st, 2),
+		.currency = cg_stmt_str(st, 3),
+		.decimals = (unsigned)i64(st, 4),
+		.pay_amount = cg_stmt_str(st, 5),
+		.pay_currency = cg_stmt_str(st, 6),
+		.pay_decimals = (unsigned)i64(st, 7),
+		.network = cg_stmt_str(st, 8),
+		.address = cg_stmt_str(st, 9),
+		.memo = cg_stmt_str(st, 10),
+		.payment_uri = cg_stmt_str(st, 11),
+		.rate = cg_stmt_str(st, 12),
+		.rate_source = cg_stmt_str(st, 13),
+		.rate_at_ms = col_ms(st, 14),
+		.expires_at_ms = col_ms(st, 15),
+		.created_at_ms = col_ms(st, 16),
+		.order_id = cg_stmt_str(st, 17),
+		.description = cg_stmt_str(st, 18),
+		.metadata = cg_stmt_str(st, 19),
+		.received = cg_stmt_str(st, 20),
+		.confirmed = cg_stmt_str(st, 21),
+		.paid_over = i64(st, 22) != 0,
+		.paid_late = i64(st, 23) != 0,
+		.paid_partial = i64(st, 24) != 0,
+		.version = i64(st, 25),
+		.confirmations = i64(st, 26),
+		.payment_count = i64(st, 27),
+		.cancelled_at_ms = col_ms(st, 28),
+		.paid_at_ms = col_ms(st, 29),
+		.settled_at_ms = col_ms(st, 30),
+	};
+
+	return cg_invoice_view_json(&v);
 }
 
 int

@@ -1,5 +1,6 @@
 #include "payments/module.h"
 
+#include "payments/invoice_cache.h"
 #include "payments/rates.h"
 #include "runtime/daemon.h"
 #include "util/log.h"
@@ -32,4 +33,5 @@ cg_payments_free(struct cg_daemon *d)
 	cg_rates_free(d->rates);
 	d->rates = NULL;
 	cg_pool_refill_free();
+	cg_invoice_cache_clear();
 }

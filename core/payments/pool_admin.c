@@ -2,10 +2,10 @@
  * Deposit address pools: `cgctl pool status [merchant] [network]`,
  * `cgctl pool refill <merchant> <network> [target]`, and the background
  * refill job. Addresses are derived ahead through the network plugin
- * (AVAILABLE, in short transactions of a few addresses each, safe beside
- * invoice creation on any number of daemons: the counter row lock orders
- * the indexes), so that creations take pooled addresses with SKIP LOCKED
- * and do not queue on the counter's row lock.
+ * (AVAILABLE, in short transactions of REFILL_BATCH addresses each, safe
+ * beside invoice creation on any number of daemons: the counter row lock
+ * orders the indexes; payments/pool_fill.c), so that creations take pooled
+ * addresses with SKIP LOCKED and do not queue on the counter's row lock.
  *
  * The job runs every REFILL_PERIOD_S on the scan pool under the lease
  * "pool-refill" (one daemon at a time): every counter of a served, usable
@@ -28,6 +28,7 @@
 #include "db/pool.h"
 #include "payments/catalog.h"
 #include "payments/module.h"
+#include "payments/pool_fill.h"
 #include "plugins/registry.h"
 #include "runtime/daemon.h"
 #include "config/config.h"
@@ -107,38 +108,19 @@ static int
 refill_batch(struct cg_db *db, void *arg)
 {
 	struct refill_tx *r = arg;
-	int64_t avail = 0, added = 0;
+	struct cg_pool_fill f;
+	int rc;
 
-	if (cg_db_query_i64(db, &avail, "SELECT COUNT(*) FROM address_pools "
-	    "WHERE merchant_id = ? AND network_id = ? AND status = "
-	    "'AVAILABLE'", "ss", r->merchant, r->net.id) < 0)
-		return CG_DB_ERR;
-	while (avail < r->target && added < REFILL_BATCH) {
-		struct cg_pool_counter c;
-		char addr[129], path[96], id[CG_ID_SIZE];
-		int rc = cg_pool_next_index(db, r->merchant, r->net.id, &c);
-
-		if (rc < 0)
-			return CG_DB_ERR;
-		if (rc == 0 || c.index > INT32_MAX) {
-			r->fail = 1;
-			return 1;
-		}
-		if (cg_plugin_derive_address(r->pl, c.xpub, (uint32_t)c.index,
-		    addr, sizeof(addr), NULL) != 0) {
-			r->fail = 2;
-			return 1;
-		}
-		snprintf(path, sizeof(path), "%s/0/%lld", c.account_path[0] ?
-		    c.account_path : "m", (long long)c.index);
-		if (cg_pool_insert(db, r->merchant, r->net.id, &c, addr, NULL,
-		    path, r->now, id) != 0)
-			return CG_DB_ERR;
-		avail++;
-		added++;
+	rc = cg_pool_fill(db, r->pl, r->merchant, r->net.id, r->target,
+	    REFILL_BATCH, r->now, &f);
+	if (rc == CG_POOL_FILL_NO_KEY || rc == CG_POOL_FILL_PLUGIN) {
+		r->fail = rc == CG_POOL_FILL_NO_KEY ? 1 : 2;
+		return 1;
 	}
-	r->added += added;
-	r->available = avail;
+	if (rc != 0)
+		return CG_DB_ERR;
+	r->added += f.added;
+	r->available = f.available;
 	return 0;
 }
 

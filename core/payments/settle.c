@@ -11,6 +11,7 @@
 
 #include "db/db.h"
 #include "db/ledger.h"
+#include "payments/invoice_cache.h"
 #include "payments/invoice_view.h"
 #include "webhooks/outbox.h"
 #include "util/clock.h"
@@ -456,6 +457,7 @@ cg_settle_invoice(struct cg_db *db, const char *invoice_id, int64_t now_ms)
 		cg_idset_free(&fresh);
 		return 0;
 	}
+	cg_invoice_changed(db, invoice_id);
 	if (cg_db_run(db, "UPDATE invoices SET status = ?, paid_over = ?, "
 	    "paid_late = paid_late OR ?, amount_received = ?, "
 	    "amount_confirmed = ?, payment_count = ?, version = version + 1, "
@@ -525,6 +527,7 @@ cg_settle_expire(struct cg_db *db, const char *invoice_id, int64_t now_ms)
 		return rc == 0 ? 0 : CG_DB_ERR;
 	if (strcmp(r.status, "new") != 0 && strcmp(r.status, "partially_paid") != 0)
 		return 0;
+	cg_invoice_changed(db, invoice_id);
 	if (cg_db_run(db, "UPDATE invoices SET status = 'expired', "
 	    "paid_partial = (amount_received > 0), expired_at = ?, "
 	    "version = version + 1, updated_at = ? WHERE id = ?", "tts", now_ms,
@@ -991,6 +994,7 @@ invalidate_invoice(struct cg_db *db, const char *invoice_id,
 		return CG_DB_ERR;
 	if (strcmp(r.status, "invalid") == 0 || strcmp(r.status, "cancelled") == 0)
 		return cg_settle_invoice(db, invoice_id, now_ms);
+	cg_invoice_changed(db, invoice_id);
 	if (cg_db_run(db, "UPDATE invoices SET status = 'invalid', "
 	    "invalid_at = ?, invalid_reason = ?, version = version + 1, "
 	    "updated_at = ? WHERE id = ?", "tsts", now_ms, reason, now_ms,

@@ -247,3 +247,13 @@ cg_base64url_decode(const char *s, size_t len, void *out, size_t size)
 {
 	return b64_decode(b64url, s, len, out, size);
 }
+
+uint32_t
+cg_str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}

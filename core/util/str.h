@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Copies src into dst (size bytes), always NUL-terminated when size > 0.
@@ -21,6 +22,10 @@ size_t cg_strlcpy(char *dst, const char *src, size_t size);
 
 /* Like cg_strlcpy but refuses to truncate: length, or -ENOSPC. */
 int cg_strcpy_checked(char *dst, const char *src, size_t size);
+
+/* FNV-1a of a string: for in-memory hash tables, not for anything an
+ * attacker could exploit by choosing keys that collide. */
+uint32_t cg_str_hash(const char *s);
 
 /* Constant-time equality of two n-byte buffers (CRYPTO_memcmp). */
 bool cg_ct_equal(const void *a, const void *b, size_t n);

@@ -156,7 +156,7 @@ cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
     json_t *object, int64_t now_ms, char *event_id)
 {
 	struct target t;
-	char id[CG_ID_SIZE], evt[CG_EVENT_ID_SIZE], exists[8], verstr[24] = "";
+	char id[CG_ID_SIZE], evt[CG_EVENT_ID_SIZE], verstr[24] = "";
 	json_t *payload = NULL, *ver;
 	char *body = NULL;
 	int64_t n;
@@ -177,15 +177,6 @@ cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
 	if (resolve_target(db, merchant_id, invoice_id, event_type, &t) != 0)
 		return CG_DB_ERR;
 	if (!t.wanted)
-		return 0;
-	/* Already enqueued (a retried producer): not an error. Checked first
-	 * so the common retry path logs no duplicate-key failure. */
-	n = cg_db_query_str(db, exists, sizeof(exists),
-	    "SELECT 1 FROM webhook_deliveries WHERE event_key = ?", "s",
-	    event_key);
-	if (n < 0)
-		return CG_DB_ERR;
-	if (n > 0)
 		return 0;
 	if (cg_id_new(id) != 0 || cg_id_new(evt + 4) != 0)
 		return CG_DB_ERR;
@@ -213,6 +204,8 @@ cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
 	    CG_WEBHOOK_API_VERSION, body, t.url, t.max_attempts, now_ms,
 	    now_ms, now_ms);
 	if (n < 0) {
+		/* Already enqueued (a retried producer): not an error. The
+		 * statement failing alone leaves the transaction usable. */
 		if (cg_db_err_duplicate(cg_db_errno(db)))
 			rc = 0;
 		goto fail;

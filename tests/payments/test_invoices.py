@@ -308,14 +308,27 @@ try:
         check.eq(st, 400, "bad cursor")
 
         # ---- pools ----------------------------------------------------
-        r = d.cgctl("pool", "refill", ma, "testchain", "target=4")
-        r = r.get("result", r)
-        check.eq((r.get("added"), r.get("available")), (4, 4), "refill to 4")
+        # Four invoices so far: the first found the pool dry and filled
+        # it with 32 addresses (indexes 0..31) in a transaction of its own.
         r = d.cgctl("pool", "status", ma, "testchain")
         r = r.get("result", r)
         p = (r.get("pools") or [{}])[0]
         check.eq((p.get("available"), p.get("assigned"), p.get("next_index")),
-                 (4, 4, 8), "pool status figures")
+                 (28, 4, 32), "a dry pool filled once, for 32 invoices")
+        r = d.cgctl("pool", "refill", ma, "testchain", "target=40")
+        r = r.get("result", r)
+        check.eq((r.get("added"), r.get("available")), (12, 40),
+                 "refill to 40")
+        r = d.cgctl("pool", "status", ma, "testchain")
+        r = r.get("result", r)
+        p = (r.get("pools") or [{}])[0]
+        check.eq((p.get("available"), p.get("assigned"), p.get("next_index")),
+                 (40, 4, 44), "pool status figures")
+        idx = [int(x[0]) for x in db.sql(
+            "SELECT derivation_index FROM address_pools WHERE merchant_id = "
+            "'%s' ORDER BY derivation_index" % ma)]
+        check.eq(idx, list(range(44)), "every index below the counter "
+                 "derived once: no gaps")
         st, _, i5 = api("POST", "/api/v1/invoices", dict(inv, order_id="o-5"))
         check.eq(i5.get("address"), P.testchain_address(xa, 4),
                  "pool address taken lowest index first")
