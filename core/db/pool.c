@@ -105,6 +105,26 @@ cg_pool_insert(struct cg_db *db, const char *merchant_id,
 	    now_ms) == 1 ? 0 : -1;
 }
 
+int64_t
+cg_pool_insert_rows(struct cg_db *db, const char *merchant_id,
+    const char *network_id, const char *counter_id, const char *rows_json,
+    int64_t now_ms)
+{
+	/* One round trip for a whole fill: the rows travel as one JSON
+	 * parameter and JSON_TABLE turns them back into rows. */
+	return cg_db_run(db, "INSERT INTO address_pools (id, merchant_id, "
+	    "network_id, counter_id, address, memo, derivation_path, "
+	    "derivation_index, status, created_at, updated_at) "
+	    "SELECT j.id, ?, ?, ?, j.address, NULL, j.path, j.idx, "
+	    "'AVAILABLE', ?, ? FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+	    "id VARCHAR(25) PATH '$[0]' ERROR ON EMPTY, "
+	    "address VARCHAR(128) PATH '$[1]' ERROR ON EMPTY, "
+	    "path VARCHAR(64) PATH '$[2]' ERROR ON EMPTY, "
+	    "idx BIGINT PATH '$[3]' ERROR ON EMPTY)) AS j",
+	    "ssstts", merchant_id, network_id, counter_id, now_ms, now_ms,
+	    rows_json);
+}
+
 int
 cg_pool_assign(struct cg_db *db, const char *pool_id, const char *invoice_id,
     int64_t now_ms)

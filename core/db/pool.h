@@ -13,7 +13,7 @@
  *   then the invoice row is inserted, and
  *   cg_pool_assign()      marks the address ASSIGNED to it.
  * A pool fill (payments/pool_fill.h) uses cg_pool_lock_counter(), then
- * cg_pool_insert() for each address derived, then cg_pool_advance().
+ * cg_pool_insert_rows() for the addresses derived, then cg_pool_advance().
  */
 #ifndef CG_DB_POOL_H
 #define CG_DB_POOL_H
@@ -68,6 +68,13 @@ int cg_pool_insert(struct cg_db *db, const char *merchant_id,
     const char *network_id, const struct cg_pool_counter *c,
     const char *address, const char *memo, const char *path, int64_t now_ms,
     char id_out[CG_ID_SIZE]);
+
+/* Stores addresses derived at consecutive indexes of counter c in one
+ * statement: rows_json is a JSON array of [id, address, path, index]
+ * arrays (ids from cg_id_new). Returns the rows stored, or -1. */
+int64_t cg_pool_insert_rows(struct cg_db *db, const char *merchant_id,
+    const char *network_id, const char *counter_id, const char *rows_json,
+    int64_t now_ms);
 
 /* Marks a reserved or inserted address ASSIGNED to invoice_id. 1, 0 (not
  * AVAILABLE any more), -1 error. */

@@ -28,7 +28,7 @@
 /* A dry pool is filled with this many addresses in a short transaction of
  * its own, then creation takes one of them; after FILL_TRIES fills taken by
  * others, creation derives its own address under the counter's lock. */
-#define FILL_BATCH 32
+#define FILL_BATCH 64
 #define FILL_TRIES 3
 
 struct plan {
@@ -51,6 +51,7 @@ struct plan {
 	char id[CG_ID_SIZE];
 	json_t *invoice;
 	int attempts;                /* of the transaction */
+	struct cg_outbox_target hook; /* where invoice.created goes */
 	bool derive_in_tx;           /* a dry pool: derive, do not give up */
 };
 
@@ -228,8 +229,8 @@ load_merchant(struct cg_db *db, struct plan *p)
 	snprintf(p->tolerance, sizeof(p->tolerance), "0");
 	st = cg_db_query(db, "SELECT m.business_name, "
 	    "s.invoice_expiry_minutes, s.payment_tolerance, "
-	    "s.paid_late_window_minutes, s.confirmations_override, w.id "
-	    "FROM merchants m LEFT JOIN merchant_settings s ON "
+	    "s.paid_late_window_minutes, s.confirmations_override, w.id, "
+	    CG_OUTBOX_MERCHANT_COLS " FROM merchants m LEFT JOIN merchant_settings s ON "
 	    "s.merchant_id = m.id LEFT JOIN wallets w ON w.merchant_id = m.id "
 	    "AND w.currency_id = ? AND w.is_active = 1 "
 	    "WHERE m.id = ? AND m.deleted_at IS NULL",
@@ -261,6 +262,7 @@ load_merchant(struct cg_db *db, struct plan *p)
 		}
 		snprintf(p->wallet_id, sizeof(p->wallet_id), "%s",
 		    cg_stmt_str(st, 5) ? cg_stmt_str(st, 5) : "");
+		cg_outbox_target_read(st, 6, "invoice.created", &p->hook);
 	}
 	cg_stmt_close(st);
 	if (rc != 1)
@@ -320,10 +322,10 @@ take_address(struct cg_db *db, struct plan *p, struct cg_pool_address *a)
 static int
 insert_outbox(struct cg_db *db, struct plan *p, json_t *inv)
 {
-	/* The webhooks module applies the merchant's event selection and the
-	 * invoice's URL override; its event key makes a retry harmless. */
-	return cg_outbox_add(db, p->req->merchant_id, "invoice.created", p->id,
-	    inv, p->now) < 0 ? CG_DB_ERR : 0;
+	/* The merchant's webhook settings were read with its defaults (a new
+	 * invoice has no overrides); the event key makes a retry harmless. */
+	return cg_outbox_add_to(db, &p->hook, p->req->merchant_id,
+	    "invoice.created", p->id, inv, p->now) < 0 ? CG_DB_ERR : 0;
 }
 
 static int
@@ -422,8 +424,10 @@ fill_tx(struct cg_db *db, void *arg)
 {
 	struct plan *p = arg;
 	struct cg_pool_fill f;
+	/* Only when still dry once the counter is ours: creations that
+	 * queued behind a fill take its addresses and add none. */
 	int rc = cg_pool_fill(db, p->plugin, p->req->merchant_id, p->net.id,
-	    FILL_BATCH, FILL_BATCH, p->now, &f);
+	    1, FILL_BATCH, FILL_BATCH, p->now, &f);
 
 	if (rc == CG_POOL_FILL_NO_KEY)
 		return TX_NO_KEY;

@@ -112,7 +112,7 @@ refill_batch(struct cg_db *db, void *arg)
 	int rc;
 
 	rc = cg_pool_fill(db, r->pl, r->merchant, r->net.id, r->target,
-	    REFILL_BATCH, r->now, &f);
+	    r->target, REFILL_BATCH, r->now, &f);
 	if (rc == CG_POOL_FILL_NO_KEY || rc == CG_POOL_FILL_PLUGIN) {
 		r->fail = rc == CG_POOL_FILL_NO_KEY ? 1 : 2;
 		return 1;

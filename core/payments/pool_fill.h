@@ -22,14 +22,15 @@ struct cg_pool_fill {
 /*
  * Inside the caller's transaction: locks the merchant's counter on the
  * network, then counts the AVAILABLE addresses (after the lock, so a fill
- * that committed meanwhile is seen and not repeated); below target, derives
- * min(target - available, max) addresses at the next indexes through the
- * plugin (pure CPU), stores them AVAILABLE and moves the counter past them.
+ * that committed meanwhile is seen and not repeated); when fewer than
+ * `below`, derives min(target - available, max) addresses at the next
+ * indexes through the plugin (pure CPU), stores them AVAILABLE and moves
+ * the counter past them.
  * Every index below the counter has its row: no gaps. 0 (out filled),
  * CG_POOL_FILL_NO_KEY, CG_POOL_FILL_PLUGIN, or CG_DB_ERR.
  */
 int cg_pool_fill(struct cg_db *db, struct cg_plugin_instance *pl,
-    const char *merchant_id, const char *network_id, int64_t target,
-    int64_t max, int64_t now_ms, struct cg_pool_fill *out);
+    const char *merchant_id, const char *network_id, int64_t below,
+    int64_t target, int64_t max, int64_t now_ms, struct cg_pool_fill *out);
 
 #endif

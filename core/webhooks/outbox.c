@@ -65,27 +65,46 @@ selected(const char *list, const char *type)
 	return found;
 }
 
-struct target {
-	char url[2049];
-	bool wanted;
-	int64_t max_attempts;
-};
+/* Whether the merchant receives an event of type, and where: the
+ * invoice's URL and selection override the merchant's. */
+static void
+decide(struct cg_outbox_target *t, const char *murl, const char *notify,
+    const char *mev, const char *iurl, const char *iev, const char *type)
+{
+	const char *url = (iurl && iurl[0]) ? iurl : murl;
+
+	t->wanted = url != NULL && url[0] != '\0' &&
+	    !(notify && strcmp(notify, "0") == 0);
+	/* A test event is asked for explicitly: the selection does not apply. */
+	if (t->wanted && strcmp(type, CG_EVENT_TEST) != 0)
+		t->wanted = selected(iev ? iev : mev, type);
+	if (t->wanted)
+		snprintf(t->url, sizeof(t->url), "%s", url);
+}
+
+void
+cg_outbox_target_read(const struct cg_stmt *st, unsigned col,
+    const char *event_type, struct cg_outbox_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (cg_stmt_i64(st, col + 3, &t->max_attempts) != 0)
+		t->max_attempts = 20;
+	decide(t, cg_stmt_str(st, col), cg_stmt_str(st, col + 1),
+	    cg_stmt_str(st, col + 2), NULL, NULL, event_type);
+}
 
 /* Resolves the merchant's settings, the invoice's overrides and the URL.
  * 0 ok (t->wanted says whether to enqueue), -1 error. */
 static int
 resolve_target(struct cg_db *db, const char *merchant_id,
-    const char *invoice_id, const char *type, struct target *t)
+    const char *invoice_id, const char *type, struct cg_outbox_target *t)
 {
 	struct cg_stmt *st;
-	const char *murl, *iurl, *mev, *iev, *notify, *url;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	st = cg_db_query(db,
-	    "SELECT m.webhook_url, s.notify_webhook, s.webhook_events, "
-	    "i.webhook_url, i.webhook_events, m.webhook_max_attempts "
-	    "FROM merchants m "
+	st = cg_db_query(db, "SELECT " CG_OUTBOX_MERCHANT_COLS ", "
+	    "i.webhook_url, i.webhook_events FROM merchants m "
 	    "LEFT JOIN merchant_settings s ON s.merchant_id = m.id "
 	    "LEFT JOIN invoices i ON i.id = ? AND i.merchant_id = m.id "
 	    "WHERE m.id = ? AND m.deleted_at IS NULL",
@@ -97,21 +116,10 @@ resolve_target(struct cg_db *db, const char *merchant_id,
 		cg_stmt_close(st);
 		return rc;	/* no such merchant: nothing to send */
 	}
-	murl = cg_stmt_str(st, 0);
-	notify = cg_stmt_str(st, 1);
-	mev = cg_stmt_str(st, 2);
-	iurl = cg_stmt_str(st, 3);
-	iev = cg_stmt_str(st, 4);
-	if (cg_stmt_i64(st, 5, &t->max_attempts) != 0)
+	if (cg_stmt_i64(st, 3, &t->max_attempts) != 0)
 		t->max_attempts = 20;
-	url = (iurl && iurl[0]) ? iurl : murl;
-	t->wanted = url != NULL && url[0] != '\0' &&
-	    !(notify && strcmp(notify, "0") == 0);
-	/* A test event is asked for explicitly: the selection does not apply. */
-	if (t->wanted && strcmp(type, CG_EVENT_TEST) != 0)
-		t->wanted = selected(iev ? iev : mev, type);
-	if (t->wanted)
-		snprintf(t->url, sizeof(t->url), "%s", url);
+	decide(t, cg_stmt_str(st, 0), cg_stmt_str(st, 1), cg_stmt_str(st, 2),
+	    cg_stmt_str(st, 4), cg_stmt_str(st, 5), type);
 	cg_stmt_close(st);
 	return 0;
 }
@@ -137,33 +145,10 @@ derive_key(const char *type, const char *invoice_id, json_t *object,
 	    txid ? ":" : "", txid ? txid : "");
 }
 
-int
-cg_outbox_add(struct cg_db *db, const char *merchant_id,
-    const char *event_type, const char *invoice_id, json_t *object,
-    int64_t now_ms)
+static bool
+args_ok(struct cg_db *db, const char *merchant_id, const char *event_type,
+    const char *event_key, json_t *object)
 {
-	char key[CG_EVENT_KEY_MAX + 1];
-
-	derive_key(event_type ? event_type : "", invoice_id, object, key,
-	    sizeof(key));
-	return cg_outbox_add_keyed(db, merchant_id, event_type, invoice_id, key,
-	    object, now_ms, NULL);
-}
-
-int
-cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
-    const char *event_type, const char *invoice_id, const char *event_key,
-    json_t *object, int64_t now_ms, char *event_id)
-{
-	struct target t;
-	char id[CG_ID_SIZE], evt[CG_EVENT_ID_SIZE], verstr[24] = "";
-	json_t *payload = NULL, *ver;
-	char *body = NULL;
-	int64_t n;
-	int rc = CG_DB_ERR;
-
-	if (event_id)
-		event_id[0] = '\0';
 	if (db == NULL || merchant_id == NULL || event_type == NULL ||
 	    event_key == NULL || event_key[0] == '\0' ||
 	    strlen(event_key) > CG_EVENT_KEY_MAX || object == NULL ||
@@ -172,12 +157,24 @@ cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
 		cg_error("webhooks", "outbox: bad event type=%s key=%s",
 		    event_type ? event_type : "(null)",
 		    event_key ? event_key : "(null)");
-		return CG_DB_ERR;
+		return false;
 	}
-	if (resolve_target(db, merchant_id, invoice_id, event_type, &t) != 0)
-		return CG_DB_ERR;
-	if (!t.wanted)
-		return 0;
+	return true;
+}
+
+/* Inserts the delivery row for a wanted event. 1, 0 already enqueued,
+ * CG_DB_ERR. */
+static int
+enqueue(struct cg_db *db, const struct cg_outbox_target *t,
+    const char *merchant_id, const char *event_type, const char *invoice_id,
+    const char *event_key, json_t *object, int64_t now_ms, char *event_id)
+{
+	char id[CG_ID_SIZE], evt[CG_EVENT_ID_SIZE], verstr[24] = "";
+	json_t *payload = NULL, *ver;
+	char *body = NULL;
+	int64_t n;
+	int rc = CG_DB_ERR;
+
 	if (cg_id_new(id) != 0 || cg_id_new(evt + 4) != 0)
 		return CG_DB_ERR;
 	memcpy(evt, "evt_", 4);
@@ -201,7 +198,7 @@ cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, ?)",
 	    "ssssssssssittt", id, evt, event_key, event_type, merchant_id,
 	    invoice_id, invoice_id && verstr[0] ? verstr : NULL,
-	    CG_WEBHOOK_API_VERSION, body, t.url, t.max_attempts, now_ms,
+	    CG_WEBHOOK_API_VERSION, body, t->url, t->max_attempts, now_ms,
 	    now_ms, now_ms);
 	if (n < 0) {
 		/* Already enqueued (a retried producer): not an error. The
@@ -217,4 +214,53 @@ fail:
 	free(body);
 	json_decref(payload);
 	return rc;
+}
+
+int
+cg_outbox_add(struct cg_db *db, const char *merchant_id,
+    const char *event_type, const char *invoice_id, json_t *object,
+    int64_t now_ms)
+{
+	char key[CG_EVENT_KEY_MAX + 1];
+
+	derive_key(event_type ? event_type : "", invoice_id, object, key,
+	    sizeof(key));
+	return cg_outbox_add_keyed(db, merchant_id, event_type, invoice_id, key,
+	    object, now_ms, NULL);
+}
+
+int
+cg_outbox_add_to(struct cg_db *db, const struct cg_outbox_target *t,
+    const char *merchant_id, const char *event_type, const char *invoice_id,
+    json_t *object, int64_t now_ms)
+{
+	char key[CG_EVENT_KEY_MAX + 1];
+
+	derive_key(event_type ? event_type : "", invoice_id, object, key,
+	    sizeof(key));
+	if (!args_ok(db, merchant_id, event_type, key, object))
+		return CG_DB_ERR;
+	if (!t->wanted)
+		return 0;
+	return enqueue(db, t, merchant_id, event_type, invoice_id, key, object,
+	    now_ms, NULL);
+}
+
+int
+cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
+    const char *event_type, const char *invoice_id, const char *event_key,
+    json_t *object, int64_t now_ms, char *event_id)
+{
+	struct cg_outbox_target t;
+
+	if (event_id)
+		event_id[0] = '\0';
+	if (!args_ok(db, merchant_id, event_type, event_key, object))
+		return CG_DB_ERR;
+	if (resolve_target(db, merchant_id, invoice_id, event_type, &t) != 0)
+		return CG_DB_ERR;
+	if (!t.wanted)
+		return 0;
+	return enqueue(db, &t, merchant_id, event_type, invoice_id, event_key,
+	    object, now_ms, event_id);
 }

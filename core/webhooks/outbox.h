@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 struct cg_db;
+struct cg_stmt;
 
 #define CG_WEBHOOK_API_VERSION "2026-12-01"
 #define CG_EVENT_ID_SIZE 32		/* "evt_" + 25-character id + NUL */
@@ -68,5 +69,30 @@ int cg_outbox_add(struct cg_db *db, const char *merchant_id,
 int cg_outbox_add_keyed(struct cg_db *db, const char *merchant_id,
     const char *event_type, const char *invoice_id, const char *event_key,
     json_t *object, int64_t now_ms, char *event_id);
+
+/*
+ * For a producer that reads the merchant row anyway (invoice creation):
+ * select CG_OUTBOX_MERCHANT_COLS over "merchants m LEFT JOIN
+ * merchant_settings s" with it, resolve the event's target from those
+ * columns (starting at col) with cg_outbox_target_read, and enqueue with
+ * cg_outbox_add_to, sparing the outbox its own read. Only for an invoice
+ * without its own webhook overrides (a new one).
+ */
+#define CG_OUTBOX_MERCHANT_COLS \
+	"m.webhook_url, s.notify_webhook, s.webhook_events, " \
+	"m.webhook_max_attempts"
+
+struct cg_outbox_target {
+	bool wanted;                 /* the merchant receives this event */
+	char url[2049];
+	int64_t max_attempts;
+};
+
+void cg_outbox_target_read(const struct cg_stmt *st, unsigned col,
+    const char *event_type, struct cg_outbox_target *t);
+/* As cg_outbox_add, with the target resolved. */
+int cg_outbox_add_to(struct cg_db *db, const struct cg_outbox_target *t,
+    const char *merchant_id, const char *event_type, const char *invoice_id,
+    json_t *object, int64_t now_ms);
 
 #endif

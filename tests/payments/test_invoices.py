@@ -309,25 +309,25 @@ try:
 
         # ---- pools ----------------------------------------------------
         # Four invoices so far: the first found the pool dry and filled
-        # it with 32 addresses (indexes 0..31) in a transaction of its own.
+        # it with 64 addresses (indexes 0..63) in a transaction of its own.
         r = d.cgctl("pool", "status", ma, "testchain")
         r = r.get("result", r)
         p = (r.get("pools") or [{}])[0]
         check.eq((p.get("available"), p.get("assigned"), p.get("next_index")),
-                 (28, 4, 32), "a dry pool filled once, for 32 invoices")
-        r = d.cgctl("pool", "refill", ma, "testchain", "target=40")
+                 (60, 4, 64), "a dry pool filled once, for 64 invoices")
+        r = d.cgctl("pool", "refill", ma, "testchain", "target=70")
         r = r.get("result", r)
-        check.eq((r.get("added"), r.get("available")), (12, 40),
-                 "refill to 40")
+        check.eq((r.get("added"), r.get("available")), (10, 70),
+                 "refill to 70")
         r = d.cgctl("pool", "status", ma, "testchain")
         r = r.get("result", r)
         p = (r.get("pools") or [{}])[0]
         check.eq((p.get("available"), p.get("assigned"), p.get("next_index")),
-                 (40, 4, 44), "pool status figures")
+                 (70, 4, 74), "pool status figures")
         idx = [int(x[0]) for x in db.sql(
             "SELECT derivation_index FROM address_pools WHERE merchant_id = "
             "'%s' ORDER BY derivation_index" % ma)]
-        check.eq(idx, list(range(44)), "every index below the counter "
+        check.eq(idx, list(range(74)), "every index below the counter "
                  "derived once: no gaps")
         st, _, i5 = api("POST", "/api/v1/invoices", dict(inv, order_id="o-5"))
         check.eq(i5.get("address"), P.testchain_address(xa, 4),
@@ -348,6 +348,27 @@ try:
                            "currency_id = 'cseedcurusd00000000000000' AND "
                            "order_id IS NULL" % ma), "0",
                  "nothing half-written by the 503")
+
+        # ---- invoice.created follows the merchant's webhook settings ---
+        def created_events(body):
+            return db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE "
+                             "invoice_id = '%s' AND event_type = "
+                             "'invoice.created'" % body.get("id"))
+        crypto = dict(inv, amount="2", currency="TST")
+        check.eq(created_events(b), "1", "invoice.created enqueued")
+        for setting, why in (
+                ("webhook_events = '[\"invoice.settled\"]'", "not selected"),
+                ("webhook_events = NULL, notify_webhook = 0", "webhooks off")):
+            db.sql("UPDATE merchant_settings SET %s WHERE merchant_id = '%s'"
+                   % (setting, ma))
+            st, _, x = api("POST", "/api/v1/invoices", crypto)
+            check.eq((st, created_events(x)), (201, "0"),
+                     "%s: nothing enqueued" % why)
+        db.sql("UPDATE merchant_settings SET webhook_events = "
+               "'[\"invoice.created\"]', notify_webhook = 1 WHERE "
+               "merchant_id = '%s'" % ma)
+        st, _, x = api("POST", "/api/v1/invoices", crypto)
+        check.eq((st, created_events(x)), (201, "1"), "selected: enqueued")
 finally:
     db.drop()
 check.done()
