@@ -68,7 +68,6 @@ list_rows(struct cg_api_call *call, struct cg_db *db, const char *table,
 	struct cg_api_page pg;
 	char cl[1024], sql[2048], ty[16];
 	struct cg_stmt *st;
-	int rc;
 
 	if (cg_api_page_parse(call, &pg) != 0)
 		return;
@@ -81,25 +80,7 @@ list_rows(struct cg_api_call *call, struct cg_db *db, const char *table,
 		st = cg_db_query(db, sql, ty, a1, a2, CG_API_PAGE_ARGS(&pg));
 	else
 		st = cg_db_query(db, sql, ty, CG_API_PAGE_ARGS(&pg));
-	if (!st) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t ms = 0;
-
-		cg_stmt_time_ms(st, created_col, &ms);
-		cg_api_page_add(&pg, ms, cg_stmt_str(st, 0),
-		    cg_api_row_json(st, cols, 0));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, cg_api_page_result(&pg));
+	cg_api_page_answer(call, db, &pg, st, created_col, cg_api_cols_row, cols);
 }
 
 static unsigned
@@ -644,7 +625,6 @@ audit_sql(struct cg_api_call *call, struct cg_db *db)
 	struct cg_api_page pg;
 	char cl[1024], sql[2400];
 	struct cg_stmt *st;
-	int rc;
 
 	if (cg_api_page_parse(call, &pg) != 0)
 		return;
@@ -659,25 +639,7 @@ audit_sql(struct cg_api_call *call, struct cg_db *db)
 	    q->f[0], q->f[0], q->f[1], q->f[1], q->f[2], q->f[2], q->f[3],
 	    q->f[3], q->f[4], q->f[4], q->since, q->until,
 	    CG_API_PAGE_ARGS(&pg));
-	if (!st) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t ms = 0;
-
-		cg_stmt_time_ms(st, 1, &ms);
-		cg_api_page_add(&pg, ms, cg_stmt_str(st, 0),
-		    cg_api_row_json(st, audit_cols, 0));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, cg_api_page_result(&pg));
+	cg_api_page_answer(call, db, &pg, st, 1, cg_api_cols_row, audit_cols);
 }
 
 void

@@ -62,6 +62,13 @@ payment_json(struct cg_stmt *st)
 	return o;
 }
 
+static json_t *
+payment_row(struct cg_stmt *st, const void *arg)
+{
+	(void)arg;
+	return payment_json(st);
+}
+
 #define PAYMENT_COLS "t.id, n.code, t.tx_hash, t.tx_position, " \
 	"t.from_address, t.to_address, c.code, t.amount, t.amount_raw, " \
 	"t.status, t.match_status, t.merchant_id, t.invoice_id, " \
@@ -81,7 +88,7 @@ list_sql(struct cg_api_call *call, struct cg_db *db)
 	struct cg_api_page pg;
 	struct cg_stmt *st;
 	char sql[1400];
-	int flagged = 0, rc;
+	int flagged = 0;
 
 	if (um && strcmp(um, "true") == 0)
 		flagged = 1;
@@ -107,24 +114,7 @@ list_sql(struct cg_api_call *call, struct cg_db *db)
 	st = cg_db_query(db, sql, "issss" CG_API_PAGE_TYPES, (int64_t)flagged,
 	    net ? net : "", net ? net : "", status ? status : "",
 	    status ? status : "", CG_API_PAGE_ARGS(&pg));
-	if (!st) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t ms = 0;
-
-		cg_stmt_time_ms(st, 17, &ms);
-		cg_api_page_add(&pg, ms, cg_stmt_str(st, 0), payment_json(st));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, cg_api_page_result(&pg));
+	cg_api_page_answer(call, db, &pg, st, 17, payment_row, NULL);
 }
 
 /* One payment by id, or NULL (*dberr tells a failure from "none"). */

@@ -341,6 +341,18 @@ int cg_api_page_add(struct cg_api_page *pg, int64_t created_ms,
     const char *id, json_t *item);
 /* {"data": […], "has_more": b, "next_cursor": "…"|null}; frees pg->data. */
 json_t *cg_api_page_result(struct cg_api_page *pg);
+/* The object of a list's current row (NULL: out of memory). */
+struct cg_stmt;
+typedef json_t *(*cg_api_row_fn)(struct cg_stmt *st, const void *arg);
+/*
+ * Answers a page from st, the result of a page query (NULL when it
+ * failed): each row's id is column 0, its created_at column time_col, its
+ * item row(st, arg). 200 with cg_api_page_result, or the database error.
+ * Closes st and frees pg->data either way. Worker.
+ */
+void cg_api_page_answer(struct cg_api_call *call, struct cg_db *db,
+    struct cg_api_page *pg, struct cg_stmt *st, unsigned time_col,
+    cg_api_row_fn row, const void *arg);
 /* Cursor text codec (exposed for tests). out: at least 64 bytes. */
 int cg_api_cursor_encode(int64_t ms, const char *id, char *out, size_t size);
 int cg_api_cursor_decode(const char *s, int64_t *ms, char id[CG_ID_SIZE]);

@@ -441,6 +441,21 @@ session_end_tx(struct cg_db *db, void *arg)
 	return 0;
 }
 
+/* A session of the list; arg: the caller's own session id. */
+static json_t *
+session_row(struct cg_stmt *st, const void *arg)
+{
+	const char *id = cg_stmt_str(st, 0);
+
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:b}", "id", id,
+	    "ip_address", cg_api_str_json(cg_stmt_str(st, 1)), "user_agent",
+	    cg_api_str_json(cg_stmt_str(st, 2)), "created_at",
+	    cg_api_time_json(cg_stmt_str(st, 3)), "last_seen_at",
+	    cg_api_time_json(cg_stmt_str(st, 4)), "expires_at",
+	    cg_api_time_json(cg_stmt_str(st, 5)), "current",
+	    strcmp(id, (const char *)arg) == 0);
+}
+
 static void
 session_end_sql(struct cg_api_call *call, struct cg_db *db)
 {
@@ -474,7 +489,6 @@ cg_api_sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
 	struct cg_api_page pg;
 	struct cg_stmt *st;
 	char sql[600];
-	int rc;
 
 	if (cg_api_page_parse(call, &pg) != 0)
 		return;
@@ -485,32 +499,7 @@ cg_api_sessions_list_sql(struct cg_api_call *call, struct cg_db *db)
 	    pg.limit + 1);
 	st = cg_db_query(db, sql, "st" CG_API_PAGE_TYPES, a->user_id,
 	    cg_now_ms(), CG_API_PAGE_ARGS(&pg));
-	if (!st) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t ms = 0;
-		const char *id = cg_stmt_str(st, 0);
-
-		cg_stmt_time_ms(st, 3, &ms);
-		cg_api_page_add(&pg, ms, id, json_pack("{s:s, s:o, s:o, s:o, "
-		    "s:o, s:o, s:b}", "id", id, "ip_address",
-		    cg_api_str_json(cg_stmt_str(st, 1)), "user_agent",
-		    cg_api_str_json(cg_stmt_str(st, 2)), "created_at",
-		    cg_api_time_json(cg_stmt_str(st, 3)), "last_seen_at",
-		    cg_api_time_json(cg_stmt_str(st, 4)), "expires_at",
-		    cg_api_time_json(cg_stmt_str(st, 5)), "current",
-		    strcmp(id, a->session_id) == 0));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, cg_api_page_result(&pg));
+	cg_api_page_answer(call, db, &pg, st, 3, session_row, a->session_id);
 }
 
 

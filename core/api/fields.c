@@ -181,3 +181,9 @@ cg_api_fields_apply(struct cg_db *db, const char *table, const char *key_col,
 	}
 	return rc;
 }
+
+json_t *
+cg_api_cols_row(struct cg_stmt *st, const void *cols)
+{
+	return cg_api_row_json(st, cols, 0);
+}

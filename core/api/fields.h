@@ -35,6 +35,8 @@ struct cg_api_col {
 void cg_api_cols_sql(const struct cg_api_col *cols, const char *prefix,
     char *out, size_t size);
 /* The row's columns, in list order, from column `first` on. */
+/* cg_api_row_json(st, cols, 0) as a cg_api_row_fn (arg: the columns). */
+json_t *cg_api_cols_row(struct cg_stmt *st, const void *cols);
 json_t *cg_api_row_json(struct cg_stmt *st, const struct cg_api_col *cols,
     unsigned first);
 

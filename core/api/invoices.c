@@ -174,6 +174,13 @@ invoice_get_cached(struct cg_api_call *call)
 	return 1;
 }
 
+static json_t *
+invoice_row(struct cg_stmt *st, const void *arg)
+{
+	(void)arg;
+	return cg_invoice_row_json(st);
+}
+
 /* "2026-12-01T10:00:00Z", with optional ".fff": ms, or -1. */
 static int64_t
 parse_iso(const char *s)
@@ -197,11 +204,10 @@ invoice_list_sql(struct cg_api_call *call, struct cg_db *db)
 	const char *after = cg_api_query(call, "created_after");
 	const char *order = cg_api_query(call, "order_id");
 	struct cg_api_page pg;
-	int64_t after_ms = -1, ms;
+	int64_t after_ms = -1;
 	char sql[2048];
 	struct cg_stmt *st;
 	struct cg_vld v;
-	int rc;
 
 	if (cg_vld_begin(&v, "{}", 2, true) != 0)
 		return;
@@ -236,24 +242,7 @@ invoice_list_sql(struct cg_api_call *call, struct cg_db *db)
 	st = cg_db_query(db, sql, "ssstt" "ss" CG_API_PAGE_TYPES "i",
 	    cg_api_merchant_id(call), status, status, after_ms, after_ms,
 	    order, order, CG_API_PAGE_ARGS(&pg), (int64_t)pg.limit + 1);
-	if (st == NULL) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		if (cg_stmt_time_ms(st, 16, &ms) != 0)
-			ms = 0;
-		if (cg_api_page_add(&pg, ms, cg_stmt_str(st, 0),
-		    cg_invoice_row_json(st)) == 0)
-			break;
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, cg_api_page_result(&pg));
+	cg_api_page_answer(call, db, &pg, st, 16, invoice_row, NULL);
 }
 
 /* ---- cancel ------------------------------------------------------------ */

@@ -553,7 +553,6 @@ cg_api_keys_list_sql(struct cg_api_call *call, struct cg_db *db)
 	struct cg_api_page pg;
 	char cols[512], sql[1200];
 	struct cg_stmt *st;
-	int rc;
 
 	if (cg_api_page_parse(call, &pg) != 0)
 		return;
@@ -563,25 +562,7 @@ cg_api_keys_list_sql(struct cg_api_call *call, struct cg_db *db)
 	    "created_at DESC, id DESC LIMIT %d", cols, pg.limit + 1);
 	st = cg_db_query(db, sql, "s" CG_API_PAGE_TYPES,
 	    cg_api_merchant_id(call), CG_API_PAGE_ARGS(&pg));
-	if (!st) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t ms = 0;
-
-		cg_stmt_time_ms(st, 10, &ms);
-		cg_api_page_add(&pg, ms, cg_stmt_str(st, 0),
-		    cg_api_row_json(st, key_cols, 0));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(pg.data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, cg_api_page_result(&pg));
+	cg_api_page_answer(call, db, &pg, st, 10, cg_api_cols_row, key_cols);
 }
 
 

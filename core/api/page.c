@@ -119,6 +119,39 @@ cg_api_page_result(struct cg_api_page *pg)
 	return r;
 }
 
+void
+cg_api_page_answer(struct cg_api_call *call, struct cg_db *db,
+    struct cg_api_page *pg, struct cg_stmt *st, unsigned time_col,
+    cg_api_row_fn row, const void *arg)
+{
+	int rc = -1;
+
+	while (st != NULL && (rc = cg_stmt_fetch(st)) == 1) {
+		json_t *item = row(st, arg);
+		int64_t ms;
+
+		if (item == NULL || cg_stmt_time_ms(st, time_col, &ms) != 0) {
+			json_decref(item);
+			rc = -2;
+			break;
+		}
+		if (cg_api_page_add(pg, ms, cg_stmt_str(st, 0), item) == 0)
+			break;
+	}
+	if (st != NULL)
+		cg_stmt_close(st);
+	if (rc < 0) {
+		json_decref(pg->data);
+		pg->data = NULL;
+		if (rc == -2)
+			cg_api_set_problem(call, 500, "A row could not be read.");
+		else
+			cg_api_set_db_error(call, db);
+		return;
+	}
+	cg_api_set_json(call, 200, cg_api_page_result(pg));
+}
+
 json_t *
 cg_api_time_json(const char *sqltime)
 {

@@ -39,6 +39,13 @@ struct list_state {
 	const char *event, *invoice;
 };
 
+static json_t *
+delivery_row(struct cg_stmt *st, const void *arg)
+{
+	(void)arg;
+	return cg_webhooks_delivery_json(st);
+}
+
 static void
 list_sql(struct cg_api_call *call, struct cg_db *db)
 {
@@ -46,7 +53,6 @@ list_sql(struct cg_api_call *call, struct cg_db *db)
 	const char *mid = cg_api_merchant_id(call);
 	const char *st_f = s->status[0] ? s->status : NULL;
 	struct cg_stmt *st;
-	int64_t created;
 
 	st = cg_db_query(db, "SELECT " CG_DELIVERY_COLS
 	    " FROM webhook_deliveries d WHERE d.merchant_id = ? "
@@ -58,23 +64,7 @@ list_sql(struct cg_api_call *call, struct cg_db *db)
 	    "sssssss" CG_API_PAGE_TYPES "i", mid, st_f, st_f, s->event,
 	    s->event, s->invoice, s->invoice, CG_API_PAGE_ARGS(&s->pg),
 	    (int64_t)s->pg.limit + 1);
-	if (st == NULL) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	while (cg_stmt_fetch(st) == 1) {
-		json_t *o = cg_webhooks_delivery_json(st);
-
-		if (o == NULL || cg_stmt_time_ms(st, 16, &created) != 0) {
-			json_decref(o);
-			break;
-		}
-		if (cg_api_page_add(&s->pg, created, cg_stmt_str(st, 0),
-		    o) == 0)
-			break;
-	}
-	cg_stmt_close(st);
-	cg_api_set_json(call, 200, cg_api_page_result(&s->pg));
+	cg_api_page_answer(call, db, &s->pg, st, 16, delivery_row, NULL);
 }
 
 static void
