@@ -174,33 +174,18 @@ rates_get_sql(struct cg_api_call *call, struct cg_db *db)
 	    "observed_at", iso, "max_age_s", (json_int_t)cfg->rates.max_age_s));
 }
 
-static void
-networks_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, networks_list_sql, NULL);
-}
-
-static void
-currencies_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, currencies_list_sql, NULL);
-}
-
-static void
-rates_get(struct cg_api_call *call)
-{
-	cg_api_sql(call, rates_get_sql, NULL);
-}
-
 int
 cg_api_catalog_register(struct cg_daemon *d)
 {
-	if (cg_api_route(d->api, "GET", "/api/v1/networks", "networks.list",
-	    networks_list, CG_API_MERCHANT | CG_API_OPERATOR) != 0 ||
-	    cg_api_route(d->api, "GET", "/api/v1/currencies", "currencies.list",
-	    currencies_list, CG_API_MERCHANT | CG_API_OPERATOR) != 0 ||
-	    cg_api_route(d->api, "GET", "/api/v1/rates", "rates.get",
-	    rates_get, CG_API_MERCHANT | CG_API_OPERATOR) != 0)
+	/* Only SQL: one pool hop with the authentication. */
+	if (cg_api_route_sql(d->api, "GET", "/api/v1/networks",
+	    "networks.list", networks_list_sql,
+	    CG_API_MERCHANT | CG_API_OPERATOR) != 0 ||
+	    cg_api_route_sql(d->api, "GET", "/api/v1/currencies",
+	    "currencies.list", currencies_list_sql,
+	    CG_API_MERCHANT | CG_API_OPERATOR) != 0 ||
+	    cg_api_route_sql(d->api, "GET", "/api/v1/rates", "rates.get",
+	    rates_get_sql, CG_API_MERCHANT | CG_API_OPERATOR) != 0)
 		return -1;
 	return 0;
 }

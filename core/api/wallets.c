@@ -508,24 +508,6 @@ wallet_register(struct cg_api_call *call)
 	cg_api_sql(call, wallet_register_sql, NULL);
 }
 
-static void
-wallet_list(struct cg_api_call *call)
-{
-	cg_api_sql(call, wallet_list_sql, NULL);
-}
-
-static void
-wallet_history(struct cg_api_call *call)
-{
-	cg_api_sql(call, wallet_history_sql, NULL);
-}
-
-static void
-wallet_patch(struct cg_api_call *call)
-{
-	cg_api_sql(call, wallet_patch_sql, NULL);
-}
-
 int
 cg_api_wallets_register(struct cg_daemon *d)
 {
@@ -533,12 +515,12 @@ cg_api_wallets_register(struct cg_daemon *d)
 
 	if (cg_api_route(api, "POST", "/api/v1/wallets", "wallets.create",
 	    wallet_register, CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
-	    cg_api_route(api, "GET", "/api/v1/wallets", "wallets.list",
-	    wallet_list, CG_API_MERCHANT) != 0 ||
-	    cg_api_route(api, "GET", "/api/v1/wallets/{id}/history",
-	    "wallets.history", wallet_history, CG_API_MERCHANT) != 0 ||
-	    cg_api_route(api, "PATCH", "/api/v1/wallets/{id}",
-	    "wallets.update", wallet_patch, CG_API_MERCHANT) != 0)
+	    cg_api_route_sql(api, "GET", "/api/v1/wallets", "wallets.list",
+	    wallet_list_sql, CG_API_MERCHANT) != 0 ||
+	    cg_api_route_sql(api, "GET", "/api/v1/wallets/{id}/history",
+	    "wallets.history", wallet_history_sql, CG_API_MERCHANT) != 0 ||
+	    cg_api_route_sql(api, "PATCH", "/api/v1/wallets/{id}",
+	    "wallets.update", wallet_patch_sql, CG_API_MERCHANT) != 0)
 		return -1;
 	return 0;
 }
