@@ -130,6 +130,36 @@ def manual_rates_settings():
     }}
 
 
+class PortTaken(Exception):
+    """Another process answers on the daemon's port (free_port() raced
+    with a test running beside this one)."""
+
+
+def _listens_on(pid, port):
+    """Whether the TCP listener on port belongs to process pid (Linux
+    /proc); True when that cannot be told."""
+    try:
+        inodes = set()
+        with open("/proc/net/tcp") as f:
+            for line in f:
+                col = line.split()
+                if col[0] != "sl" and col[3] == "0A" and \
+                        int(col[1].split(":")[1], 16) == port:
+                    inodes.add("socket:[%s]" % col[9])
+        if not inodes:
+            return True
+        fds = "/proc/%d/fd" % pid
+        for fd in os.listdir(fds):
+            try:
+                if os.readlink(os.path.join(fds, fd)) in inodes:
+                    return True
+            except OSError:
+                pass
+        return False
+    except OSError:
+        return True
+
+
 class Daemon:
     """cryptic-gatewayd on a free port, with its own state folder, control
     socket and database. Use as a context manager or call stop()."""
@@ -186,12 +216,25 @@ class Daemon:
         return r
 
     def start(self, wait=True):
-        self.logf = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([self.binary(), "-c", self.config_path],
-                                     stdout=self.logf, stderr=self.logf,
-                                     env=self.env)
-        if wait:
-            self.wait_ready("/healthz")
+        for attempt in range(5):
+            self.logf = open(self.log_path, "ab")
+            self.proc = subprocess.Popen(
+                [self.binary(), "-c", self.config_path],
+                stdout=self.logf, stderr=self.logf, env=self.env)
+            if not wait:
+                return self
+            try:
+                self.wait_ready("/healthz")
+                return self
+            except PortTaken:
+                # Ours cannot bind: start again on another free port.
+                own = ["127.0.0.1:%d" % self.port]
+                self.stop()
+                if self.config["http"]["listen"] != own or attempt == 4:
+                    raise
+                self.port = free_port()
+                self.config["http"]["listen"] = ["127.0.0.1:%d" % self.port]
+                self.write_config()
         return self
 
     def wait_ready(self, path="/readyz", timeout=20.0, want=200):
@@ -204,6 +247,9 @@ class Daemon:
             try:
                 last = self.http("GET", path)
                 if last[0] == want:
+                    if self.proc and not _listens_on(self.proc.pid,
+                                                     self.port):
+                        raise PortTaken(self.port)
                     return last
             except OSError:
                 pass
