@@ -219,10 +219,12 @@ claim_merchant(struct cg_db *db, struct claim *c, const char *mid, int take)
 
 	if (merchant_settings(db, mid, &ms) != 0)
 		return CG_DB_ERR;
+	/* Due rows only (see claim_tx), not the merchant's whole history. */
 	st = cg_db_query(db,
 	    "SELECT id, lease_epoch, attempt_count, max_attempts, url, "
 	    "payload, created_at, event_id, event_type "
-	    "FROM webhook_deliveries WHERE merchant_id = ? "
+	    "FROM webhook_deliveries FORCE INDEX (idx_webhook_deliveries_due) "
+	    "WHERE merchant_id = ? "
 	    "AND status IN ('PENDING', 'SENDING') AND next_attempt_at <= ? "
 	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED",
 	    "sti", mid, c->now_ms, (int64_t)take);
@@ -297,11 +299,52 @@ fail:
 	return CG_DB_ERR;
 }
 
+/* Rows other sends hold now, by any daemon, of the merchants in mids. */
+static int
+busy_counts(struct cg_db *db, int64_t now_ms, char (*mids)[CG_ID_SIZE],
+    int nm, int64_t *busy)
+{
+	struct cg_stmt *st;
+	int64_t v;
+	int rc;
+
+	memset(busy, 0, (size_t)nm * sizeof(*busy));
+	st = cg_db_query(db,
+	    "SELECT merchant_id, COUNT(*) FROM webhook_deliveries "
+	    "FORCE INDEX (idx_webhook_deliveries_due) "
+	    "WHERE status = 'SENDING' AND next_attempt_at > ? "
+	    "GROUP BY merchant_id", "t", now_ms);
+	if (st == NULL)
+		return -1;
+	while ((rc = cg_stmt_fetch(st)) == 1) {
+		if (cg_stmt_i64(st, 1, &v) != 0) {
+			rc = -1;
+			break;
+		}
+		for (int i = 0; i < nm; i++)
+			if (strcmp(mids[i], cg_stmt_str(st, 0)) == 0) {
+				busy[i] = v;
+				break;
+			}
+	}
+	cg_stmt_close(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The claim reads due rows only, however long the outbox history grows:
+ * every query here goes through idx_webhook_deliveries_due (status,
+ * next_attempt_at), as a range on the due (or, for the busy count, the
+ * leased) rows. Left to itself the optimizer may walk the merchants and
+ * each one's idx_webhook_deliveries_merchant, i.e. every delivery the
+ * merchant ever had; the hints keep the plan fixed.
+ */
 static int
 claim_tx(struct cg_db *db, void *arg)
 {
 	struct claim *c = arg;
 	char mids[MERCHANTS_PER_CLAIM][CG_ID_SIZE];
+	int64_t busy[MERCHANTS_PER_CLAIM];
 	struct cg_stmt *st;
 	int nm = 0, free_slots = c->free_slots;
 
@@ -311,7 +354,8 @@ claim_tx(struct cg_db *db, void *arg)
 	c->njobs = 0;
 	st = cg_db_query(db,
 	    "SELECT DISTINCT d.merchant_id FROM webhook_deliveries d "
-	    "JOIN merchants m ON m.id = d.merchant_id "
+	    "FORCE INDEX (idx_webhook_deliveries_due) "
+	    "STRAIGHT_JOIN merchants m ON m.id = d.merchant_id "
 	    "WHERE d.status IN ('PENDING', 'SENDING') AND "
 	    "d.next_attempt_at <= ? AND m.webhooks_paused = 0 "
 	    /* without a secret nothing can be signed: the events wait */
@@ -323,17 +367,14 @@ claim_tx(struct cg_db *db, void *arg)
 	while (nm < MERCHANTS_PER_CLAIM && cg_stmt_fetch(st) == 1)
 		cg_strlcpy(mids[nm++], cg_stmt_str(st, 0), CG_ID_SIZE);
 	cg_stmt_close(st);
+	if (nm == 0)
+		return 0;
+	if (busy_counts(db, c->now_ms, mids, nm, busy) != 0)
+		return CG_DB_ERR;
 	for (int i = 0; i < nm && free_slots > 0; i++) {
-		int64_t busy = 0;
 		int take, before = c->njobs;
 
-		/* rows other sends hold now, by any daemon */
-		if (cg_db_query_i64(db, &busy,
-		    "SELECT COUNT(*) FROM webhook_deliveries WHERE "
-		    "merchant_id = ? AND status = 'SENDING' AND "
-		    "next_attempt_at > ?", "st", mids[i], c->now_ms) < 0)
-			return CG_DB_ERR;
-		take = c->per_merchant - (int)busy;
+		take = c->per_merchant - (int)busy[i];
 		if (take > free_slots)
 			take = free_slots;
 		if (take <= 0)
