@@ -211,7 +211,9 @@ watch_reset(struct watch *w)
 static int
 mark_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct mark *)a)->id, ((const struct mark *)b)->id);
+	const struct mark *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
 }
 
 /* How far the set has loaded counter m (0: not yet). */
@@ -254,7 +256,8 @@ load_counters(struct cg_db *db, const char *network_id, struct mark **out,
 			v = p;
 		}
 		if (cg_stmt_i64(st, 1, &next) != 0 || next < 0 ||
-		    cg_strcpy_checked(v[*n].id, cg_stmt_str(st, 0), CG_ID_SIZE) < 0) {
+		    cg_strcpy_checked(v[*n].id, cg_stmt_str(st, 0),
+		    CG_ID_SIZE) < 0) {
 			rc = -1;
 			break;
 		}
