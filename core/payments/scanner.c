@@ -15,6 +15,7 @@
 #include "runtime/metrics.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 #define LEASE_TTL_MS 30000
 #define HASH_MAX 128
@@ -45,9 +46,24 @@ struct addrset {
 	size_t cap, n;
 };
 
+/* How far the watched set has loaded one derivation counter: its rows
+ * with derivation_index < loaded are in the set. */
+struct mark {
+	char id[CG_ID_SIZE];
+	uint64_t loaded;
+};
+
+/* The watched set, kept across passes and grown from the counters. */
+struct watch {
+	char net_id[CG_ID_SIZE];
+	struct addrset set;
+	struct mark *m;          /* sorted by id */
+	size_t nm;
+};
+
 struct batch {
 	struct cg_scanner *s;
-	struct addrset watched;
+	const struct addrset *watched;
 	struct hdr *h;
 	size_t nh, caph;
 	struct xfer *x;
@@ -63,6 +79,8 @@ struct cg_scanner {
 	struct cg_lease lease;
 	/* Loaded each pass (worker only). */
 	struct cg_settle_net net;
+	/* Grown each pass (worker only: one pass at a time per scanner). */
+	struct watch watch;
 	char state_id[CG_ID_SIZE];
 	int64_t state_version;
 	pthread_mutex_t mu;
@@ -182,15 +200,92 @@ addrset_free(struct addrset *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Every address ever handed out on the network is watched. */
+static void
+watch_reset(struct watch *w)
+{
+	addrset_free(&w->set);
+	free(w->m);
+	memset(w, 0, sizeof(*w));
+}
+
 static int
-load_watched(struct cg_db *db, const char *network_id, struct addrset *a)
+mark_cmp(const void *a, const void *b)
+{
+	const struct mark *x = a, *y = b;
+
+	return strcmp(x->id, y->id);
+}
+
+/* How far the set has loaded counter m (0: not yet). */
+static uint64_t
+watch_loaded(const struct watch *w, const struct mark *m)
+{
+	const struct mark *f;
+
+	if (w->nm == 0)
+		return 0;
+	f = bsearch(m, w->m, w->nm, sizeof(*w->m), mark_cmp);
+	return f ? f->loaded : 0;
+}
+
+/* The network's derivation counters, next_index as `loaded`, by id. */
+static int
+load_counters(struct cg_db *db, const char *network_id, struct mark **out,
+    size_t *n)
+{
+	struct cg_stmt *st;
+	struct mark *v = NULL;
+	size_t cap = 0;
+	int64_t next;
+	int rc;
+
+	*n = 0;
+	st = cg_db_query(db, "SELECT id, next_index FROM address_counters "
+	    "WHERE network_id = ?", "s", network_id);
+	if (st == NULL)
+		return -1;
+	while ((rc = cg_stmt_fetch(st)) == 1) {
+		if (*n == cap) {
+			void *p;
+
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = -1;
+				break;
+			}
+			v = p;
+		}
+		if (cg_stmt_i64(st, 1, &next) != 0 || next < 0 ||
+		    cg_strcpy_checked(v[*n].id, cg_stmt_str(st, 0),
+		    CG_ID_SIZE) < 0) {
+			rc = -1;
+			break;
+		}
+		v[(*n)++].loaded = (uint64_t)next;
+	}
+	cg_stmt_close(st);
+	if (rc < 0) {
+		free(v);
+		*n = 0;
+		return -1;
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), mark_cmp);
+	*out = v;
+	return 0;
+}
+
+/* Adds the counter's addresses with derivation_index in [from, to). */
+static int
+load_range(struct cg_db *db, struct addrset *a, const char *counter_id,
+    uint64_t from, uint64_t to)
 {
 	struct cg_stmt *st;
 	int rc;
 
 	st = cg_db_query(db, "SELECT address FROM address_pools WHERE "
-	    "network_id = ?", "s", network_id);
+	    "counter_id = ? AND derivation_index >= ? AND derivation_index < ?",
+	    "suu", counter_id, from, to);
 	if (st == NULL)
 		return -1;
 	while ((rc = cg_stmt_fetch(st)) == 1)
@@ -200,6 +295,55 @@ load_watched(struct cg_db *db, const char *network_id, struct addrset *a)
 		}
 	cg_stmt_close(st);
 	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * Every address ever handed out on the network is watched. The set is
+ * kept across passes and only new addresses are read: a pool row with
+ * derivation_index i is inserted in the transaction that moves its
+ * counter's next_index past i (db/pool.c), so once a counter shows
+ * next_index n, its rows below n are all committed. A counter's mark moves
+ * only after its rows were added: a failed load is read again next pass.
+ */
+static int
+watch_update(struct watch *w, struct cg_db *db, const char *network_id)
+{
+	struct mark *now;
+	size_t n, i;
+	int rc = 0;
+
+	if (strcmp(w->net_id, network_id) != 0) {
+		watch_reset(w);
+		if (cg_strcpy_checked(w->net_id, network_id, CG_ID_SIZE) < 0)
+			return -1;
+	}
+	if (load_counters(db, network_id, &now, &n) != 0)
+		return -1;
+	/* A counter that went back (never done by the gateway) may have had
+	 * rows replaced: start over from an empty set. */
+	for (i = 0; i < n; i++)
+		if (now[i].loaded < watch_loaded(w, &now[i])) {
+			cg_warn("scanner", "network=%s counter=%s went back: "
+			    "reloading the watched set", network_id, now[i].id);
+			addrset_free(&w->set);
+			free(w->m);
+			w->m = NULL;
+			w->nm = 0;
+			break;
+		}
+	for (i = 0; i < n; i++) {
+		uint64_t from = watch_loaded(w, &now[i]);
+
+		if (rc == 0 && now[i].loaded > from && load_range(db, &w->set,
+		    now[i].id, from, now[i].loaded) != 0)
+			rc = -1;
+		if (rc != 0)
+			now[i].loaded = from;
+	}
+	free(w->m);
+	w->m = now;
+	w->nm = n;
+	return rc;
 }
 
 static int
@@ -315,7 +459,7 @@ sink_transfer(void *ctx, const struct cg_scan_transfer *t)
 		return -EINVAL;
 	}
 	/* Only what the host watches counts. */
-	if (!addrset_has(&b->watched, d->to))
+	if (!addrset_has(b->watched, d->to))
 		return 0;
 	/* The string pointers are set when the transfer is used: the array
 	 * may move while it grows. */
@@ -330,7 +474,7 @@ sink_is_watched(void *ctx, const char *address)
 {
 	struct batch *b = ctx;
 
-	return address != NULL && addrset_has(&b->watched, address);
+	return address != NULL && addrset_has(b->watched, address);
 }
 
 static int
@@ -339,8 +483,9 @@ sink_watched_each(void *ctx, cg_watched_each_fn fn, void *arg)
 	struct batch *b = ctx;
 	int rc;
 
-	for (size_t i = 0; i < b->watched.cap; i++)
-		if (b->watched.slot[i] && (rc = fn(arg, b->watched.slot[i])) != 0)
+	for (size_t i = 0; i < b->watched->cap; i++)
+		if (b->watched->slot[i] &&
+		    (rc = fn(arg, b->watched->slot[i])) != 0)
 			return rc;
 	return 0;
 }
@@ -348,7 +493,6 @@ sink_watched_each(void *ctx, cg_watched_each_fn fn, void *arg)
 static void
 batch_free(struct batch *b)
 {
-	addrset_free(&b->watched);
 	free(b->h);
 	free(b->x);
 	memset(b, 0, sizeof(*b));
@@ -379,6 +523,7 @@ cg_scanner_free(struct cg_scanner *s)
 {
 	if (s == NULL)
 		return;
+	watch_reset(&s->watch);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -853,8 +998,12 @@ scan_once(struct cg_scanner *s, struct cg_db *db, int64_t poll_ms)
 	    "SELECT block_hash FROM scanner_blocks WHERE scanner_id = ? AND "
 	    "height = ?", "su", s->state_id, from - 1) < 0)
 		return poll_ms;
-	if (load_watched(db, s->net.id, &b.watched) != 0 ||
-	    load_contracts(db, s->net.id, &contracts, &ncontracts) != 0)
+	if (watch_update(&s->watch, db, s->net.id) != 0) {
+		set_error(s, "watched addresses", "database error");
+		goto out;
+	}
+	b.watched = &s->watch.set;
+	if (load_contracts(db, s->net.id, &contracts, &ncontracts) != 0)
 		goto out;
 
 	memset(&req, 0, sizeof(req));

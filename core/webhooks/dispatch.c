@@ -53,6 +53,7 @@ struct job {
 	uint64_t epoch;
 	int64_t attempt_no, max_attempts;
 	int64_t created_ms;
+	int64_t due_ms;		/* next_attempt_at when claimed */
 	int64_t base_s, max_s, window_s, timeout_ms;
 	char *url, *payload;
 	size_t payload_len;
@@ -208,41 +209,46 @@ merchant_settings(struct cg_db *db, const char *mid, struct msettings *m)
 	return rc;
 }
 
-/* Leases up to `take` due rows of one merchant. */
+/*
+ * Up to take of the merchant's due rows in one status, prepended to *list
+ * (the newest first). One status is a range of idx_webhook_deliveries_due
+ * in next_attempt_at order, so the scan stops after take of them; both
+ * statuses at once would sort every due row. The rows are locked (SKIP
+ * LOCKED: another daemon's claim is passed over).
+ */
 static int
-claim_merchant(struct cg_db *db, struct claim *c, const char *mid, int take)
+fetch_due(struct cg_db *db, struct claim *c, const struct msettings *ms,
+    const char *mid, const char *status, int take, struct job **list)
 {
-	struct msettings ms;
 	struct cg_stmt *st;
-	struct job *list = NULL, *j;
-	int n = 0, f;
+	struct job *j;
+	int f;
 
-	if (merchant_settings(db, mid, &ms) != 0)
-		return CG_DB_ERR;
 	st = cg_db_query(db,
 	    "SELECT id, lease_epoch, attempt_count, max_attempts, url, "
-	    "payload, created_at, event_id, event_type "
-	    "FROM webhook_deliveries WHERE merchant_id = ? "
-	    "AND status IN ('PENDING', 'SENDING') AND next_attempt_at <= ? "
+	    "payload, created_at, event_id, event_type, next_attempt_at "
+	    "FROM webhook_deliveries FORCE INDEX (idx_webhook_deliveries_due) "
+	    "WHERE status = ? AND next_attempt_at <= ? AND merchant_id = ? "
 	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED",
-	    "sti", mid, c->now_ms, (int64_t)take);
+	    "stsi", status, c->now_ms, mid, (int64_t)take);
 	if (st == NULL)
-		return CG_DB_ERR;
+		return -1;
 	while ((f = cg_stmt_fetch(st)) == 1) {
 		int64_t epoch;
 
 		j = calloc(1, sizeof(*j));
 		if (j == NULL)
 			break;
-		j->next = list;
-		list = j;
+		j->next = *list;
+		*list = j;
 		j->w = c->w;
 		cg_strlcpy(j->id, cg_stmt_str(st, 0), sizeof(j->id));
 		cg_strlcpy(j->merchant_id, mid, sizeof(j->merchant_id));
 		if (cg_stmt_i64(st, 1, &epoch) != 0 ||
 		    cg_stmt_i64(st, 2, &j->attempt_no) != 0 ||
 		    cg_stmt_i64(st, 3, &j->max_attempts) != 0 ||
-		    cg_stmt_time_ms(st, 6, &j->created_ms) != 0) {
+		    cg_stmt_time_ms(st, 6, &j->created_ms) != 0 ||
+		    cg_stmt_time_ms(st, 9, &j->due_ms) != 0) {
 			f = -1;
 			break;
 		}
@@ -258,18 +264,74 @@ claim_merchant(struct cg_db *db, struct claim *c, const char *mid, int take)
 			f = -1;
 			break;
 		}
-		j->base_s = ms.base_s;
-		j->max_s = ms.max_s;
-		j->window_s = ms.window_s;
-		j->timeout_ms = ms.timeout_ms < c->timeout_ms ?
-		    ms.timeout_ms : c->timeout_ms;
+		j->base_s = ms->base_s;
+		j->max_s = ms->max_s;
+		j->window_s = ms->window_s;
+		j->timeout_ms = ms->timeout_ms < c->timeout_ms ?
+		    ms->timeout_ms : c->timeout_ms;
 		j->max_body = (size_t)c->max_body;
 		j->cap_attempts = c->cap_attempts;
 		j->allow_private = c->allow_private;
 	}
 	cg_stmt_close(st);
-	if (f < 0)
-		goto fail;
+	return f < 0 ? -1 : 0;
+}
+
+static struct job *
+jobs_reverse(struct job *l)
+{
+	struct job *out = NULL, *next;
+
+	for (; l; l = next) {
+		next = l->next;
+		l->next = out;
+		out = l;
+	}
+	return out;
+}
+
+/* The oldest take of two lists ordered oldest first, the newest first in
+ * the result; the rest is freed (its rows stay locked until the commit
+ * and are not touched). */
+static struct job *
+jobs_oldest(struct job *a, struct job *b, int take)
+{
+	struct job *out = NULL, *j;
+
+	for (; (a || b) && take > 0; take--) {
+		if (b == NULL || (a != NULL && a->due_ms <= b->due_ms)) {
+			j = a;
+			a = a->next;
+		} else {
+			j = b;
+			b = b->next;
+		}
+		j->next = out;
+		out = j;
+	}
+	jobs_free(a);
+	jobs_free(b);
+	return out;
+}
+
+/* Leases up to `take` due rows of one merchant, the oldest first: new
+ * events (PENDING) and those whose lease ended (SENDING). */
+static int
+claim_merchant(struct cg_db *db, struct claim *c, const char *mid, int take)
+{
+	struct msettings ms;
+	struct job *pending = NULL, *sending = NULL, *list, *j;
+	int n = 0;
+
+	if (merchant_settings(db, mid, &ms) != 0)
+		return CG_DB_ERR;
+	if (fetch_due(db, c, &ms, mid, "PENDING", take, &pending) != 0 ||
+	    fetch_due(db, c, &ms, mid, "SENDING", take, &sending) != 0) {
+		jobs_free(pending);
+		jobs_free(sending);
+		return CG_DB_ERR;
+	}
+	list = jobs_oldest(jobs_reverse(pending), jobs_reverse(sending), take);
 	for (j = list; j; j = j->next) {
 		int64_t until = c->now_ms + j->timeout_ms + LEASE_MARGIN_MS;
 
@@ -297,11 +359,52 @@ fail:
 	return CG_DB_ERR;
 }
 
+/* Rows other sends hold now, by any daemon, of the merchants in mids. */
+static int
+busy_counts(struct cg_db *db, int64_t now_ms, char (*mids)[CG_ID_SIZE],
+    int nm, int64_t *busy)
+{
+	struct cg_stmt *st;
+	int64_t v;
+	int rc;
+
+	memset(busy, 0, (size_t)nm * sizeof(*busy));
+	st = cg_db_query(db,
+	    "SELECT merchant_id, COUNT(*) FROM webhook_deliveries "
+	    "FORCE INDEX (idx_webhook_deliveries_due) "
+	    "WHERE status = 'SENDING' AND next_attempt_at > ? "
+	    "GROUP BY merchant_id", "t", now_ms);
+	if (st == NULL)
+		return -1;
+	while ((rc = cg_stmt_fetch(st)) == 1) {
+		if (cg_stmt_i64(st, 1, &v) != 0) {
+			rc = -1;
+			break;
+		}
+		for (int i = 0; i < nm; i++)
+			if (strcmp(mids[i], cg_stmt_str(st, 0)) == 0) {
+				busy[i] = v;
+				break;
+			}
+	}
+	cg_stmt_close(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The claim reads due rows only, however long the outbox history grows:
+ * every query here goes through idx_webhook_deliveries_due (status,
+ * next_attempt_at), as a range on the due (or, for the busy count, the
+ * leased) rows. Left to itself the optimizer may walk the merchants and
+ * each one's idx_webhook_deliveries_merchant, i.e. every delivery the
+ * merchant ever had; the hints keep the plan fixed.
+ */
 static int
 claim_tx(struct cg_db *db, void *arg)
 {
 	struct claim *c = arg;
 	char mids[MERCHANTS_PER_CLAIM][CG_ID_SIZE];
+	int64_t busy[MERCHANTS_PER_CLAIM];
 	struct cg_stmt *st;
 	int nm = 0, free_slots = c->free_slots;
 
@@ -311,7 +414,8 @@ claim_tx(struct cg_db *db, void *arg)
 	c->njobs = 0;
 	st = cg_db_query(db,
 	    "SELECT DISTINCT d.merchant_id FROM webhook_deliveries d "
-	    "JOIN merchants m ON m.id = d.merchant_id "
+	    "FORCE INDEX (idx_webhook_deliveries_due) "
+	    "STRAIGHT_JOIN merchants m ON m.id = d.merchant_id "
 	    "WHERE d.status IN ('PENDING', 'SENDING') AND "
 	    "d.next_attempt_at <= ? AND m.webhooks_paused = 0 "
 	    /* without a secret nothing can be signed: the events wait */
@@ -323,17 +427,14 @@ claim_tx(struct cg_db *db, void *arg)
 	while (nm < MERCHANTS_PER_CLAIM && cg_stmt_fetch(st) == 1)
 		cg_strlcpy(mids[nm++], cg_stmt_str(st, 0), CG_ID_SIZE);
 	cg_stmt_close(st);
+	if (nm == 0)
+		return 0;
+	if (busy_counts(db, c->now_ms, mids, nm, busy) != 0)
+		return CG_DB_ERR;
 	for (int i = 0; i < nm && free_slots > 0; i++) {
-		int64_t busy = 0;
 		int take, before = c->njobs;
 
-		/* rows other sends hold now, by any daemon */
-		if (cg_db_query_i64(db, &busy,
-		    "SELECT COUNT(*) FROM webhook_deliveries WHERE "
-		    "merchant_id = ? AND status = 'SENDING' AND "
-		    "next_attempt_at > ?", "st", mids[i], c->now_ms) < 0)
-			return CG_DB_ERR;
-		take = c->per_merchant - (int)busy;
+		take = c->per_merchant - (int)busy[i];
 		if (take > free_slots)
 			take = free_slots;
 		if (take <= 0)

@@ -23,17 +23,21 @@ ONE = 10 ** 18
 
 
 def bulk_invoices(fx, db, n):
+    """n invoices with their addresses; the indexes come from the counter,
+    moved on in the same transaction (what the scanner reads)."""
     rows = []
-    sql = ["SET time_zone = '+00:00';"]
+    sql = ["SET time_zone = '+00:00';", "START TRANSACTION;",
+           "SELECT next_index INTO @b FROM address_counters WHERE id = '%s' "
+           "FOR UPDATE;" % sl.COUNTER]
     exp = sl.sqltime(time.time() + 7200)
     for i in range(n):
         pool, inv = sl.new_id(), sl.new_id()
         addr = "scbench%08d" % i
         sql.append("INSERT INTO address_pools (id, merchant_id, network_id, "
                    "counter_id, address, derivation_path, derivation_index) "
-                   "VALUES ('%s', '%s', '%s', '%s', '%s', 'm/0/%d', %d);" %
-                   (pool, sl.MERCHANT, sl.NET, sl.COUNTER, addr, 2000000 + i,
-                    2000000 + i))
+                   "VALUES ('%s', '%s', '%s', '%s', '%s', "
+                   "CONCAT('m/0/', @b + %d), @b + %d);" %
+                   (pool, sl.MERCHANT, sl.NET, sl.COUNTER, addr, i, i))
         sql.append("INSERT INTO invoices (id, merchant_id, amount, "
                    "currency_id, pay_amount, pay_currency_id, network_id, "
                    "wallet_id, address_pool_id, deposit_address, payment_uri, "
@@ -44,6 +48,9 @@ def bulk_invoices(fx, db, n):
         sql.append("UPDATE address_pools SET status = 'ASSIGNED', invoice_id "
                    "= '%s' WHERE id = '%s';" % (inv, pool))
         rows.append((inv, addr))
+    sql.append("UPDATE address_counters SET next_index = @b + %d WHERE id = "
+               "'%s';" % (n, sl.COUNTER))
+    sql.append("COMMIT;")
     db.sql("\n".join(sql))
     return rows
 

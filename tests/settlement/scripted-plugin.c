@@ -9,7 +9,10 @@
  *                                    "amount": "1000", "flags": 0 } ] }, … ],
  *     "mempool": [ transfers … ],      optional, reported with CG_SCAN_MEMPOOL
  *     "fail": -5,                      optional: scan/tip fail with this errno
- *     "delay_ms": 0 }                  optional: scan sleeps first (kill tests)
+ *     "delay_ms": 0,                   optional: scan sleeps first (kill tests)
+ *     "watched_file": "path" }         optional: each scan writes the host's
+ *                                      watched set there (watched_each), one
+ *                                      address a line
  *
  * blocks[i] is the block at height i. Addresses are derived
  * deterministically: "sc" + 16 hex digits of a hash of the key + "x" +
@@ -192,12 +195,40 @@ emit_transfer(const struct cg_scan_sink *sink, json_t *t, uint64_t height,
 }
 
 static int
+write_line(void *arg, const char *address)
+{
+	return fprintf(arg, "%s\n", address) < 0 ? -EIO : 0;
+}
+
+/* The host's watched set, as an address-indexed backend would read it. */
+static int
+dump_watched(const struct cg_scan_sink *sink, const char *path)
+{
+	char tmp[1100];
+	FILE *f;
+	int rc;
+
+	if (sink->watched_each == NULL)
+		return -ENOSYS;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) == NULL)
+		return -EIO;
+	rc = sink->watched_each(sink->ctx, write_line, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -EIO;
+	return rc;
+}
+
+static int
 scripted_scan(void *instance, const struct cg_scan_request *req,
     const struct cg_scan_sink *sink, struct cg_scan_result *result)
 {
 	struct scripted *p = instance;
 	json_t *j = load(p), *blocks, *t;
 	json_int_t delay;
+	const char *dump;
 	uint64_t h, last, tip;
 	size_t n, i;
 	int rc = 0;
@@ -213,6 +244,9 @@ scripted_scan(void *instance, const struct cg_scan_request *req,
 
 		nanosleep(&ts, NULL);
 	}
+	dump = json_string_value(json_object_get(j, "watched_file"));
+	if (dump != NULL && (rc = dump_watched(sink, dump)) != 0)
+		goto out;
 	blocks = json_object_get(j, "blocks");
 	n = json_array_size(blocks);
 	tip = n ? n - 1 : 0;

@@ -95,7 +95,8 @@ def sqltime(epoch_s):
 class Fixture:
     def __init__(self, db):
         self.db = db
-        # Far from the indexes the API derives (next_index), no refill.
+        # Labels the fixture's addresses apart from the ones the API
+        # derives (both take their index from the counter); no refill.
         self.next_index = 1000000
         db.sql("""
 SET time_zone = '+00:00';
@@ -120,15 +121,24 @@ VALUES ('%(wc)s', '%(m)s', '%(coin)s', '%(net)s'),
        "wc": W_COIN, "wt": W_TOKEN})
 
     def address(self):
-        """A new deposit address (AVAILABLE: watched, no invoice)."""
+        """A new deposit address (AVAILABLE: watched, no invoice). Its
+        index comes from the counter, moved on in the same transaction, as
+        the gateway derives them (the scanner reads new addresses by the
+        counter's next_index)."""
         i = self.next_index
         self.next_index += 1
         pool = new_id()
         addr = "sc%016xx%d" % (hash("fixture") & 0xffffffffffffffff, i)
-        self.db.sql("""INSERT INTO address_pools (id, merchant_id, network_id,
-  counter_id, address, derivation_path, derivation_index)
-VALUES ('%s', '%s', '%s', '%s', '%s', 'm/0/%d', %d)""" % (
-            pool, MERCHANT, NET, COUNTER, addr, i, i))
+        self.db.sql("""START TRANSACTION;
+SELECT next_index INTO @i FROM address_counters WHERE id = '%(ctr)s'
+  FOR UPDATE;
+INSERT INTO address_pools (id, merchant_id, network_id, counter_id, address,
+  derivation_path, derivation_index)
+VALUES ('%(pool)s', '%(m)s', '%(net)s', '%(ctr)s', '%(addr)s',
+  CONCAT('m/0/', @i), @i);
+UPDATE address_counters SET next_index = @i + 1 WHERE id = '%(ctr)s';
+COMMIT;""" % {"pool": pool, "m": MERCHANT, "net": NET, "ctr": COUNTER,
+              "addr": addr})
         return pool, addr
 
     def invoice(self, pay_amount, expires_in=3600, token=False,
