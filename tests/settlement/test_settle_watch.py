@@ -90,13 +90,21 @@ def main():
                 "SELECT status FROM invoices WHERE id = '%s'" % inv["id"])
                 == "processing")
 
-            # A pool refill: AVAILABLE addresses, no invoice.
-            r = d.cgctl("pool", "refill", sl.MERCHANT, "scripted", "3")
+            # The API invoice found the pool dry and filled it with 64
+            # (one taken). A pool refill adds three more AVAILABLE
+            # addresses, no invoice.
+            filled = int(db.scalar("SELECT COUNT(*) FROM address_pools "
+                                   "WHERE network_id = '%s' AND status = "
+                                   "'AVAILABLE'" % sl.NET))
+            check.eq(filled, 63, "the dry pool filled by the API invoice")
+            r = d.cgctl("pool", "refill", sl.MERCHANT, "scripted",
+                        str(filled + 3))
             check(r.get("ok", True) is not False, "pool refilled: %r" % r)
+            r = r.get("result", r)
+            check.eq(r.get("added"), 3, "three addresses added by the refill")
             free = db.sql("SELECT address FROM address_pools WHERE "
                           "network_id = '%s' AND status = 'AVAILABLE' "
                           "ORDER BY derivation_index DESC" % sl.NET)
-            check.eq(len(free), 3, "three addresses added by the refill")
             if free:
                 chain.add_block([sl.transfer(free[0][0], 5 * ONE)])
                 sl.wait_until("payment to the refilled address", lambda:
@@ -109,10 +117,10 @@ def main():
                           lambda: fx.inv(newest)["status"] == "settled")
             sl.wait_until("the set enumerated",
                           lambda: watched(dump) == db_addresses(db))
-            check.eq(len(watched(dump)), 1 + 4 + 1 + 1 + 3,
+            check.eq(len(watched(dump)), 1 + 4 + 1 + 64 + 3,
                      "every address watched once")
             check.eq(db.scalar("SELECT next_index FROM address_counters "
-                               "WHERE id = '%s'" % sl.COUNTER), "10",
+                               "WHERE id = '%s'" % sl.COUNTER), "73",
                      "the counter moved with every address")
             sl.check_ledger(check, db)
     finally:
