@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 /* Newest migration this build needs; the daemon refuses an older schema. */
-#define CG_SCHEMA_VERSION 6
+#define CG_SCHEMA_VERSION 7
 
 /* Where to connect; the lead maps the YAML config onto it. Strings are
  * borrowed for the call to cg_db_open (copied inside). */

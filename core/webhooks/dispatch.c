@@ -211,9 +211,10 @@ merchant_settings(struct cg_db *db, const char *mid, struct msettings *m)
 
 /*
  * Up to take of the merchant's due rows in one status, prepended to *list
- * (the newest first). One status is a range of idx_webhook_deliveries_due
- * in next_attempt_at order, so the scan stops after take of them; both
- * statuses at once would sort every due row. The rows are locked (SKIP
+ * (the newest first). One status is a range of
+ * idx_webhook_deliveries_due_merchant (status, merchant_id,
+ * next_attempt_at) in next_attempt_at order, so the scan stops after take
+ * of them; both statuses at once would sort every due row. The rows are locked (SKIP
  * LOCKED: another daemon's claim is passed over).
  */
 static int
@@ -227,10 +228,11 @@ fetch_due(struct cg_db *db, struct claim *c, const struct msettings *ms,
 	st = cg_db_query(db,
 	    "SELECT id, lease_epoch, attempt_count, max_attempts, url, "
 	    "payload, created_at, event_id, event_type, next_attempt_at "
-	    "FROM webhook_deliveries FORCE INDEX (idx_webhook_deliveries_due) "
-	    "WHERE status = ? AND next_attempt_at <= ? AND merchant_id = ? "
+	    "FROM webhook_deliveries "
+	    "FORCE INDEX (idx_webhook_deliveries_due_merchant) "
+	    "WHERE status = ? AND merchant_id = ? AND next_attempt_at <= ? "
 	    "ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED",
-	    "stsi", status, c->now_ms, mid, (int64_t)take);
+	    "ssti", status, mid, c->now_ms, (int64_t)take);
 	if (st == NULL)
 		return -1;
 	while ((f = cg_stmt_fetch(st)) == 1) {
@@ -392,12 +394,16 @@ busy_counts(struct cg_db *db, int64_t now_ms, char (*mids)[CG_ID_SIZE],
 }
 
 /*
- * The claim reads due rows only, however long the outbox history grows:
- * every query here goes through idx_webhook_deliveries_due (status,
- * next_attempt_at), as a range on the due (or, for the busy count, the
- * leased) rows. Left to itself the optimizer may walk the merchants and
- * each one's idx_webhook_deliveries_merchant, i.e. every delivery the
- * merchant ever had; the hints keep the plan fixed.
+ * The claim reads what is due only, however long the outbox history and
+ * however deep a backlog grows. Which merchants have due rows: a loose
+ * scan of idx_webhook_deliveries_due_merchant (status, merchant_id,
+ * next_attempt_at) that reads about one entry per merchant and status,
+ * oldest due merchant first so none starves behind the first 64; a
+ * merchant's due rows: one range of the same index; the busy count: the
+ * leased rows through idx_webhook_deliveries_due. Left to itself the
+ * optimizer may walk the merchants and each one's
+ * idx_webhook_deliveries_merchant, i.e. every delivery the merchant ever
+ * had; the hints keep the plans fixed.
  */
 static int
 claim_tx(struct cg_db *db, void *arg)
@@ -413,14 +419,17 @@ claim_tx(struct cg_db *db, void *arg)
 	c->jobs = NULL;
 	c->njobs = 0;
 	st = cg_db_query(db,
-	    "SELECT DISTINCT d.merchant_id FROM webhook_deliveries d "
-	    "FORCE INDEX (idx_webhook_deliveries_due) "
-	    "STRAIGHT_JOIN merchants m ON m.id = d.merchant_id "
-	    "WHERE d.status IN ('PENDING', 'SENDING') AND "
-	    "d.next_attempt_at <= ? AND m.webhooks_paused = 0 "
+	    "SELECT g.merchant_id FROM (SELECT merchant_id, "
+	    "MIN(next_attempt_at) AS due FROM webhook_deliveries "
+	    "FORCE INDEX (idx_webhook_deliveries_due_merchant) "
+	    "WHERE status IN ('PENDING', 'SENDING') AND next_attempt_at <= ? "
+	    "GROUP BY status, merchant_id) g "
+	    "STRAIGHT_JOIN merchants m ON m.id = g.merchant_id "
+	    "WHERE m.webhooks_paused = 0 "
 	    /* without a secret nothing can be signed: the events wait */
 	    "AND m.webhook_secret_enc IS NOT NULL "
-	    "AND FIND_IN_SET(d.merchant_id, ?) = 0 LIMIT ?",
+	    "AND FIND_IN_SET(g.merchant_id, ?) = 0 "
+	    "GROUP BY g.merchant_id ORDER BY MIN(g.due) LIMIT ?",
 	    "tsi", c->now_ms, c->saturated, (int64_t)MERCHANTS_PER_CLAIM);
 	if (st == NULL)
 		return CG_DB_ERR;
