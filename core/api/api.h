@@ -353,6 +353,9 @@ typedef json_t *(*cg_api_row_fn)(struct cg_stmt *st, const void *arg);
 void cg_api_page_answer(struct cg_api_call *call, struct cg_db *db,
     struct cg_api_page *pg, struct cg_stmt *st, unsigned time_col,
     cg_api_row_fn row, const void *arg);
+/* The same for a short list without pages: {"data": [row(st, arg) …]}. */
+void cg_api_list_answer(struct cg_api_call *call, struct cg_db *db,
+    struct cg_stmt *st, cg_api_row_fn row, const void *arg);
 /* Cursor text codec (exposed for tests). out: at least 64 bytes. */
 int cg_api_cursor_encode(int64_t ms, const char *id, char *out, size_t size);
 int cg_api_cursor_decode(const char *s, int64_t *ms, char id[CG_ID_SIZE]);

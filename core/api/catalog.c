@@ -3,6 +3,7 @@
  * with the code an invoice's `network` takes), the currencies, and the
  * exchange rate an invoice would lock now.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,51 +21,62 @@
 #include "util/clock.h"
 #include "util/decimal.h"
 
+/* A network of the list; arg: the daemon's plugins (served or not). */
+static json_t *
+network_row(struct cg_stmt *st, const void *arg)
+{
+	struct cg_plugins *plugins = (struct cg_plugins *)(uintptr_t)arg;
+	int64_t chain, conf = 0, test = 0, nd = 0, bt;
+
+	cg_stmt_i64(st, 4, &conf);
+	cg_stmt_i64(st, 5, &test);
+	cg_stmt_i64(st, 7, &nd);
+	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:b, s:s, s:I, s:o, s:b, "
+	    "s:s}", "code", cg_stmt_str(st, 0),
+	    "name", cg_stmt_str(st, 1), "kind", cg_stmt_str(st, 2),
+	    "chain_id", cg_stmt_i64(st, 3, &chain) == 0 ?
+	    json_integer(chain) : json_null(),
+	    "confirmations", (json_int_t)conf, "testnet", (int)test,
+	    "native_symbol", cg_stmt_str(st, 6),
+	    "native_decimals", (json_int_t)nd,
+	    "block_time_s", cg_stmt_i64(st, 8, &bt) == 0 ?
+	    json_integer(bt) : json_null(),
+	    "served", cg_network_plugin(plugins, cg_stmt_str(st, 0)) != NULL,
+	    "health", cg_stmt_str(st, 9));
+}
+
 static void
 networks_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dev = cg_api_daemon(call)->cfg->daemon.development;
 	struct cg_stmt *st;
-	json_t *data;
-	int rc;
 
 	st = cg_db_query(db, "SELECT code, name, kind, chain_id, confirmations, "
 	    "is_testnet, native_symbol, native_decimals, block_time_s, "
 	    "health_status FROM networks WHERE status = 'ACTIVE' AND "
 	    "(is_development = 0 OR ? = 1) ORDER BY display_order, code", "i",
 	    (int64_t)(dev != 0));
-	if (st == NULL) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	data = json_array();
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t chain, conf = 0, test = 0, nd = 0, bt;
+	cg_api_list_answer(call, db, st, network_row,
+	    cg_api_daemon(call)->plugins);
+}
 
-		cg_stmt_i64(st, 4, &conf);
-		cg_stmt_i64(st, 5, &test);
-		cg_stmt_i64(st, 7, &nd);
-		json_array_append_new(data, json_pack("{s:s, s:s, s:s, s:o, s:I, "
-		    "s:b, s:s, s:I, s:o, s:b, s:s}", "code", cg_stmt_str(st, 0),
-		    "name", cg_stmt_str(st, 1), "kind", cg_stmt_str(st, 2),
-		    "chain_id", cg_stmt_i64(st, 3, &chain) == 0 ?
-		    json_integer(chain) : json_null(),
-		    "confirmations", (json_int_t)conf, "testnet", (int)test,
-		    "native_symbol", cg_stmt_str(st, 6),
-		    "native_decimals", (json_int_t)nd,
-		    "block_time_s", cg_stmt_i64(st, 8, &bt) == 0 ?
-		    json_integer(bt) : json_null(),
-		    "served", cg_network_plugin(cg_api_daemon(call)->plugins,
-		    cg_stmt_str(st, 0)) != NULL,
-		    "health", cg_stmt_str(st, 9)));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
+static json_t *
+currency_row(struct cg_stmt *st, const void *arg)
+{
+	int64_t dec = 0, stable = 0;
+
+	(void)arg;
+	cg_stmt_i64(st, 7, &dec);
+	cg_stmt_i64(st, 8, &stable);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:I, s:b, "
+	    "s:o, s:o}", "code", cg_stmt_str(st, 0),
+	    "symbol", cg_stmt_str(st, 1), "name", cg_stmt_str(st, 2),
+	    "kind", cg_stmt_str(st, 3), "network", cg_stmt_str(st, 4),
+	    "contract_address", cg_stmt_str(st, 5),
+	    "token_standard", cg_stmt_str(st, 6),
+	    "decimals", (json_int_t)dec, "stablecoin", (int)stable,
+	    "min_amount", cg_amount_json(cg_stmt_str(st, 9), (unsigned)dec),
+	    "max_amount", cg_amount_json(cg_stmt_str(st, 10), (unsigned)dec));
 }
 
 static void
@@ -72,8 +84,6 @@ currencies_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	int dev = cg_api_daemon(call)->cfg->daemon.development;
 	struct cg_stmt *st;
-	json_t *data;
-	int rc;
 
 	st = cg_db_query(db, "SELECT c.code, c.symbol, c.name, c.kind, n.code, "
 	    "c.contract_address, c.token_standard, c.decimals, c.is_stablecoin, "
@@ -81,35 +91,7 @@ currencies_list_sql(struct cg_api_call *call, struct cg_db *db)
 	    "ON n.id = c.network_id WHERE c.status = 'ACTIVE' AND (n.id IS NULL "
 	    "OR (n.status = 'ACTIVE' AND (n.is_development = 0 OR ? = 1))) "
 	    "ORDER BY c.display_priority, c.code", "i", (int64_t)(dev != 0));
-	if (st == NULL) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	data = json_array();
-	while ((rc = cg_stmt_fetch(st)) == 1) {
-		int64_t dec = 0, stable = 0;
-
-		cg_stmt_i64(st, 7, &dec);
-		cg_stmt_i64(st, 8, &stable);
-		json_array_append_new(data, json_pack("{s:s, s:s, s:s, s:s, s:s?, "
-		    "s:s?, s:s?, s:I, s:b, s:o, s:o}", "code", cg_stmt_str(st, 0),
-		    "symbol", cg_stmt_str(st, 1), "name", cg_stmt_str(st, 2),
-		    "kind", cg_stmt_str(st, 3), "network", cg_stmt_str(st, 4),
-		    "contract_address", cg_stmt_str(st, 5),
-		    "token_standard", cg_stmt_str(st, 6),
-		    "decimals", (json_int_t)dec, "stablecoin", (int)stable,
-		    "min_amount", cg_amount_json(cg_stmt_str(st, 9),
-		    (unsigned)dec),
-		    "max_amount", cg_amount_json(cg_stmt_str(st, 10),
-		    (unsigned)dec)));
-	}
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
+	cg_api_list_answer(call, db, st, currency_row, NULL);
 }
 
 static void

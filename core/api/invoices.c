@@ -362,10 +362,11 @@ invoice_cancel(struct cg_api_call *call)
 /* ---- an invoice's payments --------------------------------------------- */
 
 static json_t *
-tx_json(const struct cg_stmt *st)
+tx_row(struct cg_stmt *st, const void *arg)
 {
 	int64_t pos = 0, conf = 0, h, dec = 0;
 
+	(void)arg;
 	cg_stmt_i64(st, 2, &pos);
 	cg_stmt_i64(st, 7, &conf);
 	cg_stmt_i64(st, 14, &dec);
@@ -384,6 +385,7 @@ tx_json(const struct cg_stmt *st)
 	    "confirmed_at", cg_api_time_json(cg_stmt_str(st, 13)));
 }
 
+
 static void
 invoice_transactions_sql(struct cg_api_call *call, struct cg_db *db)
 {
@@ -391,8 +393,6 @@ invoice_transactions_sql(struct cg_api_call *call, struct cg_db *db)
 	const char *mid = cg_api_merchant_id(call);
 	struct cg_stmt *st;
 	int64_t v;
-	json_t *data;
-	int rc;
 
 	if (id == NULL || !cg_id_valid(id) || cg_db_query_i64(db, &v,
 	    "SELECT COUNT(*) FROM invoices WHERE id = ? AND merchant_id = ?",
@@ -407,20 +407,7 @@ invoice_transactions_sql(struct cg_api_call *call, struct cg_db *db)
 	    "JOIN currencies cu ON cu.id = t.currency_id WHERE t.invoice_id = ? "
 	    "AND t.merchant_id = ? ORDER BY t.first_seen_at, t.id LIMIT 1000",
 	    "ss", id, mid);
-	if (st == NULL) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	data = json_array();
-	while ((rc = cg_stmt_fetch(st)) == 1)
-		json_array_append_new(data, tx_json(st));
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
+	cg_api_list_answer(call, db, st, tx_row, NULL);
 }
 
 int

@@ -152,6 +152,35 @@ cg_api_page_answer(struct cg_api_call *call, struct cg_db *db,
 	cg_api_set_json(call, 200, cg_api_page_result(pg));
 }
 
+void
+cg_api_list_answer(struct cg_api_call *call, struct cg_db *db,
+    struct cg_stmt *st, cg_api_row_fn row, const void *arg)
+{
+	json_t *data = json_array(), *item;
+	int rc = -1;
+
+	while (st != NULL && data != NULL && (rc = cg_stmt_fetch(st)) == 1) {
+		if ((item = row(st, arg)) == NULL ||
+		    json_array_append_new(data, item) != 0) {
+			rc = -2;
+			break;
+		}
+	}
+	if (st != NULL)
+		cg_stmt_close(st);
+	if (data == NULL || rc == -2) {
+		json_decref(data);
+		cg_api_set_problem(call, 500, "A row could not be read.");
+		return;
+	}
+	if (rc < 0) {
+		json_decref(data);
+		cg_api_set_db_error(call, db);
+		return;
+	}
+	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
+}
+
 json_t *
 cg_api_time_json(const char *sqltime)
 {

@@ -277,31 +277,23 @@ out:
 	cg_vld_free(&v);
 }
 
+static json_t *
+wallet_row(struct cg_stmt *st, const void *arg)
+{
+	(void)arg;
+	return wallet_row_json(st);
+}
+
 static void
 wallet_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	char sql[sizeof(wallet_select) + 96];
 	struct cg_stmt *st;
-	json_t *data;
-	int rc;
 
 	snprintf(sql, sizeof(sql), "%sWHERE w.merchant_id = ? ORDER BY "
 	    "c.display_priority, c.code", wallet_select);
 	st = cg_db_query(db, sql, "s", cg_api_merchant_id(call));
-	if (st == NULL) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	data = json_array();
-	while ((rc = cg_stmt_fetch(st)) == 1)
-		json_array_append_new(data, wallet_row_json(st));
-	cg_stmt_close(st);
-	if (rc < 0) {
-		json_decref(data);
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	cg_api_set_json(call, 200, json_pack("{s:o}", "data", data));
+	cg_api_list_answer(call, db, st, wallet_row, NULL);
 }
 
 static json_t *
