@@ -116,12 +116,6 @@ out:
 	cg_vld_free(&v);
 }
 
-static void
-invoice_create(struct cg_api_call *call)
-{
-	cg_api_sql(call, invoice_create_sql, NULL);
-}
-
 /* ---- read and list ------------------------------------------------------ */
 
 static void
@@ -353,12 +347,6 @@ invoice_cancel_sql(struct cg_api_call *call, struct cg_db *db)
 		cg_api_set_db_error(call, db);
 }
 
-static void
-invoice_cancel(struct cg_api_call *call)
-{
-	cg_api_sql(call, invoice_cancel_sql, NULL);
-}
-
 /* ---- an invoice's payments --------------------------------------------- */
 
 static json_t *
@@ -416,17 +404,18 @@ cg_api_invoices_register(struct cg_daemon *d)
 	struct cg_api *api = d->api;
 
 	cg_invoice_cache_configure(d->cfg->api.read_cache_ms);
-	if (cg_api_route(api, "POST", "/api/v1/invoices", "invoices.create",
-	    invoice_create, CG_API_MERCHANT | CG_API_IDEMPOTENT |
-	    CG_API_KEEPS_AUTH) != 0 ||
-	    /* Reads are only SQL: one pool hop with the authentication. */
+	/* Only SQL (the body is checked on the worker): one pool hop with
+	 * the authentication and the idempotency claim. */
+	if (cg_api_route_sql(api, "POST", "/api/v1/invoices",
+	    "invoices.create", invoice_create_sql, CG_API_MERCHANT |
+	    CG_API_IDEMPOTENT | CG_API_KEEPS_AUTH) != 0 ||
 	    cg_api_route_sql(api, "GET", "/api/v1/invoices", "invoices.list",
 	    invoice_list_sql, CG_API_MERCHANT) != 0 ||
 	    cg_api_route_sql_cached(api, "GET", "/api/v1/invoices/{id}",
 	    "invoices.get", invoice_get_sql, invoice_get_cached,
 	    CG_API_MERCHANT) != 0 ||
-	    cg_api_route(api, "POST", "/api/v1/invoices/{id}/cancel",
-	    "invoices.cancel", invoice_cancel, CG_API_MERCHANT |
+	    cg_api_route_sql(api, "POST", "/api/v1/invoices/{id}/cancel",
+	    "invoices.cancel", invoice_cancel_sql, CG_API_MERCHANT |
 	    CG_API_IDEMPOTENT | CG_API_KEEPS_AUTH) != 0 ||
 	    cg_api_route_sql(api, "GET", "/api/v1/invoices/{id}/transactions",
 	    "invoices.transactions", invoice_transactions_sql,

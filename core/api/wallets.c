@@ -494,19 +494,13 @@ out:
 	cg_vld_free(&v);
 }
 
-static void
-wallet_register(struct cg_api_call *call)
-{
-	cg_api_sql(call, wallet_register_sql, NULL);
-}
-
 int
 cg_api_wallets_register(struct cg_daemon *d)
 {
 	struct cg_api *api = d->api;
 
-	if (cg_api_route(api, "POST", "/api/v1/wallets", "wallets.create",
-	    wallet_register, CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
+	if (cg_api_route_sql(api, "POST", "/api/v1/wallets", "wallets.create",
+	    wallet_register_sql, CG_API_MERCHANT | CG_API_IDEMPOTENT) != 0 ||
 	    cg_api_route_sql(api, "GET", "/api/v1/wallets", "wallets.list",
 	    wallet_list_sql, CG_API_MERCHANT) != 0 ||
 	    cg_api_route_sql(api, "GET", "/api/v1/wallets/{id}/history",
