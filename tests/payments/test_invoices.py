@@ -354,21 +354,31 @@ try:
             return db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE "
                              "invoice_id = '%s' AND event_type = "
                              "'invoice.created'" % body.get("id"))
+
+        def settings(body):
+            st, _, _ = api("PATCH", "/api/v1/merchant/settings", body)
+            check.eq(st, 200, "settings %r" % (body,))
         crypto = dict(inv, amount="2", currency="TST")
         check.eq(created_events(b), "1", "invoice.created enqueued")
-        for setting, why in (
-                ("webhook_events = '[\"invoice.settled\"]'", "not selected"),
-                ("webhook_events = NULL, notify_webhook = 0", "webhooks off")):
-            db.sql("UPDATE merchant_settings SET %s WHERE merchant_id = '%s'"
-                   % (setting, ma))
+        for change, why in (
+                ({"webhook_events": ["invoice.settled"]}, "not selected"),
+                ({"webhook_events": None, "notify_webhook": False},
+                 "webhooks off")):
+            settings(change)
             st, _, x = api("POST", "/api/v1/invoices", crypto)
             check.eq((st, created_events(x)), (201, "0"),
                      "%s: nothing enqueued" % why)
-        db.sql("UPDATE merchant_settings SET webhook_events = "
-               "'[\"invoice.created\"]', notify_webhook = 1 WHERE "
-               "merchant_id = '%s'" % ma)
+        settings({"webhook_events": ["invoice.created"],
+                  "notify_webhook": True})
         st, _, x = api("POST", "/api/v1/invoices", crypto)
         check.eq((st, created_events(x)), (201, "1"), "selected: enqueued")
+        settings({"invoice_expiry_minutes": 7})
+        st, _, x = api("POST", "/api/v1/invoices", crypto)
+        check.eq(st, 201, "created after a settings change")
+        check.eq(db.scalar("SELECT TIMESTAMPDIFF(SECOND, created_at, "
+                           "expires_at) FROM invoices WHERE id = '%s'"
+                           % x.get("id")), "420",
+                 "a settings change through the API applies at once")
 finally:
     db.drop()
 check.done()
