@@ -18,7 +18,8 @@ check = Check()
 db = Database()
 try:
     with P.daemon(db) as d:
-        d.config.setdefault("api", {})["read_cache_ms"] = TTL_MS
+        d.config.setdefault("api", {}).update({"read_cache_ms": TTL_MS,
+                                               "usage_flush_s": 1})
         d.write_config()
         P.setup_catalog(db)
         ma, ka = P.add_merchant(db, "Shop A")
@@ -87,6 +88,41 @@ try:
         d.cgctl("api", "keys", "revoke", k2id, check=True)
         st, _, _ = get(inv["id"], key=k2)
         check.eq(st, 401, "a revoked key is refused at once")
+
+        # Answered from memory, yet rate limited and counted.
+        k3, k3id = P.apitest.make_key(db, mb, name="limited")
+        st, _, _ = d.http("POST", "/api/v1/wallets", {
+            "currency": "TST", "network": "testchain",
+            "xpub": P.testchain_xpub()}, headers=P.auth(kb))
+        check.eq(st, 201, "wallet of B")
+        st, _, inv_b = d.http("POST", "/api/v1/invoices", {
+            "amount": "1", "currency": "TST", "pay_currency": "TST",
+            "network": "testchain"}, headers=P.auth(kb))
+        check.eq(st, 201, "invoice of B")
+        db.sql("UPDATE merchants SET rate_limit_per_minute = 1, "
+               "rate_limit_burst = 3 WHERE id = '%s'" % mb)
+        # The key's first use reads it (and the new limits) on a worker;
+        # the other five are answered on the loop.
+        got = [get(inv_b["id"], key=k3)[0] for _ in range(6)]
+        check.eq(got, [200, 200, 200, 429, 429, 429],
+                 "the burst of 3, then 429, copy or not")
+        deadline = time.monotonic() + 8
+        row = None
+        while time.monotonic() < deadline:
+            row = db.sql("SELECT SUM(request_count), "
+                         "SUM(rate_limited_count) FROM api_usage_stats "
+                         "WHERE merchant_id = '%s' AND endpoint = "
+                         "'/api/v1/invoices/{id}' AND http_method = 'GET'"
+                         % mb)[0]
+            if row[0] not in (None, "NULL") and int(row[0]) >= 7:
+                break
+            time.sleep(0.3)
+        # Seven: the six and B's earlier 404 for A's invoice.
+        check.eq(tuple(row or ()), ("7", "3"),
+                 "the reads counted in api_usage_stats, three limited")
+        check.eq(db.scalar("SELECT usage_count FROM api_keys WHERE id = "
+                           "'%s'" % k3id), "6",
+                 "the key's use counted, every authenticated request")
 
     # read_cache_ms 0: every read sees the row.
     with P.daemon(db, seed=False) as d:
