@@ -6,6 +6,8 @@ import os
 import secrets
 import string
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
@@ -72,3 +74,28 @@ def fast_config(extra=None):
                    "argon2_iterations": 1}}
     cgtest.deep_update(cfg, extra or {})
     return cfg
+
+
+def login_burst(d, email, password, probe, n=20, max_probes=200):
+    """n concurrent logins and, while they run, probe() again and again
+    (each returns an HTTP status). Returns (login statuses, [(probe
+    status, seconds)], seconds the burst took)."""
+    logins = []
+
+    def one():
+        s, _, _ = d.http("POST", "/api/v1/auth/login",
+                         {"email": email, "password": password}, timeout=60)
+        logins.append(s)
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    probes = []
+    while any(t.is_alive() for t in threads) and len(probes) < max_probes:
+        a = time.monotonic()
+        probes.append((probe(), time.monotonic() - a))
+    for t in threads:
+        t.join()
+    return logins, probes, time.monotonic() - t0
