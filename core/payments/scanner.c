@@ -130,16 +130,6 @@ set_error(struct cg_scanner *s, const char *what, const char *detail)
 
 /* ---- watched set ------------------------------------------------------- */
 
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-	return h;
-}
-
 static int
 addrset_add(struct addrset *a, const char *addr)
 {
@@ -153,7 +143,7 @@ addrset_add(struct addrset *a, const char *addr)
 		for (i = 0; i < a->cap; i++) {
 			if (a->slot[i] == NULL)
 				continue;
-			size_t j = fnv1a(a->slot[i]) & (b.cap - 1);
+			size_t j = cg_str_hash(a->slot[i]) & (b.cap - 1);
 
 			while (b.slot[j])
 				j = (j + 1) & (b.cap - 1);
@@ -163,7 +153,7 @@ addrset_add(struct addrset *a, const char *addr)
 		free(a->slot);
 		*a = b;
 	}
-	i = fnv1a(addr) & (a->cap - 1);
+	i = cg_str_hash(addr) & (a->cap - 1);
 	while (a->slot[i]) {
 		if (strcmp(a->slot[i], addr) == 0)
 			return 0;
@@ -182,7 +172,7 @@ addrset_has(const struct addrset *a, const char *addr)
 
 	if (a->cap == 0)
 		return 0;
-	i = fnv1a(addr) & (a->cap - 1);
+	i = cg_str_hash(addr) & (a->cap - 1);
 	while (a->slot[i]) {
 		if (strcmp(a->slot[i], addr) == 0)
 			return 1;
