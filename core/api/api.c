@@ -505,20 +505,28 @@ cg_api_reply_problem(struct cg_api_call *call, int status, const char *fmt,
 
 /* ---- posted work --------------------------------------------------------- */
 
+/* The worker's connection for a call whose client is still there; NULL
+ * otherwise (marked unreachable when the database is). */
+static struct cg_db *
+call_db(struct cg_api_call *call, void *thread_ctx)
+{
+	struct cg_db *db;
+
+	if (cg_http_req_orphaned(call->req))
+		return NULL;
+	if ((db = cg_sqlpool_db(thread_ctx)) == NULL)
+		call->unreachable = 1;
+	return db;
+}
+
 static void
 sql_work(void *arg, void *thread_ctx)
 {
 	struct cg_api_call *call = arg;
-	struct cg_db *db;
+	struct cg_db *db = call_db(call, thread_ctx);
 
-	if (cg_http_req_orphaned(call->req))
-		return;
-	db = cg_sqlpool_db(thread_ctx);
-	if (!db) {
-		call->unreachable = 1;
-		return;
-	}
-	call->sql_work(call, db);
+	if (db)
+		call->sql_work(call, db);
 }
 
 static void
@@ -1299,15 +1307,10 @@ static void
 prelude_work(void *arg, void *thread_ctx)
 {
 	struct cg_api_call *call = arg;
-	struct cg_db *db;
+	struct cg_db *db = call_db(call, thread_ctx);
 
-	if (cg_http_req_orphaned(call->req))
+	if (!db)
 		return;
-	db = cg_sqlpool_db(thread_ctx);
-	if (!db) {
-		call->unreachable = 1;
-		return;
-	}
 	if (!call->authed && authenticate(call, db) != 0)
 		return;
 	if (!access_ok(call, call->route->flags)) {
