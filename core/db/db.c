@@ -20,6 +20,7 @@
 #include "runtime/metrics.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/str.h"
 
 #define CACHE_SLOTS 64
 #define MAX_PARAMS 64
@@ -915,9 +916,13 @@ cg_db_after_tx(struct cg_db *db, cg_db_after_fn fn, const char *key)
 		db->after = a;
 		db->after_cap = cap;
 	}
-	a = &db->after[db->nafter++];
+	a = &db->after[db->nafter];
+	if (cg_strcpy_checked(a->key, key, sizeof(a->key)) < 0) {
+		fn(key);	/* too long to keep: at once, never lost */
+		return -1;
+	}
 	a->fn = fn;
-	snprintf(a->key, sizeof(a->key), "%s", key);
+	db->nafter++;
 	return 0;
 }
 

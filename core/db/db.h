@@ -146,8 +146,8 @@ int cg_db_tx(struct cg_db *db, cg_db_tx_fn fn, void *arg);
  * the attempt has ended, committed or rolled back (running it after a
  * rollback is harmless for such work, and a lost COMMIT leaves the outcome
  * unknown anyway); outside a transaction, at once. key (at most
- * CG_DB_AFTER_KEY_MAX bytes) is copied. 0, or -1 when out of memory (fn
- * then ran at once: never lost).
+ * CG_DB_AFTER_KEY_MAX bytes) is copied. 0, or -1 when out of memory or
+ * the key is longer (fn then ran at once: never lost).
  */
 #define CG_DB_AFTER_KEY_MAX 63
 typedef void (*cg_db_after_fn)(const char *key);

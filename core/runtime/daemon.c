@@ -228,6 +228,7 @@ reload_plugins_done(void *arg)
 	struct cg_http_opts hopts;
 	char listen[CG_HTTP_MAX_LISTEN][80];
 	char restart[512], reload[1024];
+	json_t *result;
 	int nrestart;
 
 	if (j->nplugins < 0) {
@@ -250,10 +251,12 @@ reload_plugins_done(void *arg)
 	    reload[0] ? reload : "(none)", j->nplugins);
 	retire_config(d, d->cfg);
 	d->cfg = j->ncfg;
+	j->ncfg = NULL;		/* the daemon's now: never freed as refused */
 	d->reloads++;
-	reload_finish(j, json_pack("{s:s, s:s, s:i}", "applied", reload,
+	result = json_pack("{s:s, s:s, s:i}", "applied", reload,
 	    "restart_required", restart, "plugin_instances_changed",
-	    j->nplugins));
+	    j->nplugins);
+	reload_finish(j, result ? result : json_object());
 }
 
 static void

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "config/config.h"
 #include "control/control.h"
 #include "db/db.h"
@@ -286,10 +288,17 @@ ctl_work(void *arg, void *thread_ctx)
 			c->result = json_pack("{s:s}", "event_id", evt);
 		return;
 	case C_ROTATE:
+		if (cg_webhooks_box(c->w) == NULL) {
+			c->code = "unavailable";
+			snprintf(c->err, sizeof(c->err), "no daemon.master_key: "
+			    "a webhook secret cannot be stored");
+			return;
+		}
 		rc = cg_whsecret_rotate(db, cg_webhooks_box(c->w), c->arg,
 		    c->overlap_ms, cg_now_ms(), secret);
 		if (rc == 0)
 			c->result = json_pack("{s:s}", "secret", secret);
+		OPENSSL_cleanse(secret, sizeof(secret));
 		break;
 	case C_RETIRE:
 		rc = cg_whsecret_retire_previous(db, c->arg, cg_now_ms());

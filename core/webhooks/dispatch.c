@@ -60,6 +60,7 @@ struct job {
 	char sig[CG_WEBHOOK_HEADER_LEN(2) + 1];
 	struct cg_ssrf_target target;
 	bool prepared;		/* signed and target checked: send it */
+	int64_t release_ms;	/* > 0: hand back unsent, due again after */
 	bool allow_private;
 	/* transfer */
 	CURL *easy;
@@ -455,10 +456,14 @@ claim_tx(struct cg_db *db, void *arg)
 	return 0;
 }
 
+/* A merchant whose secrets could not be read or opened: its rows go back
+ * unsent, no attempt spent, and are due again after this. */
+#define SECRET_RETRY_MS 60000
+
 /* Signs the body and checks the target, outside the transaction. */
 static void
 prepare(struct claim *c, struct cg_db *db, struct job *j,
-    struct cg_whsecrets *s, char *s_mid)
+    struct cg_whsecrets *s, char *s_mid, bool *s_bad)
 {
 	struct cg_bytes keys[2];
 	char err[256];
@@ -466,10 +471,21 @@ prepare(struct claim *c, struct cg_db *db, struct job *j,
 
 	/* a claim's rows come grouped by merchant: one load per group */
 	if (strcmp(s_mid, j->merchant_id) != 0) {
-		if (cg_whsecrets_load(db, c->box, j->merchant_id, cg_now_ms(),
-		    s) != 0)
+		*s_bad = cg_whsecrets_load(db, c->box, j->merchant_id,
+		    cg_now_ms(), s) != 0;
+		if (*s_bad) {
 			s->n = 0;
+			cg_warn("webhooks", "merchant=%s: its webhook secret "
+			    "could not be read or opened (database error, or "
+			    "not the daemon.master_key it was stored with); "
+			    "its deliveries wait %d s", j->merchant_id,
+			    SECRET_RETRY_MS / 1000);
+		}
 		cg_strlcpy(s_mid, j->merchant_id, CG_ID_SIZE);
+	}
+	if (*s_bad) {
+		j->release_ms = SECRET_RETRY_MS;
+		return;
 	}
 	if (s->n == 0) {
 		snprintf(j->error, sizeof(j->error), "no signing secret "
@@ -503,6 +519,7 @@ claim_work(void *arg, void *thread_ctx)
 	struct cg_db *db = cg_sqlpool_db(thread_ctx);
 	struct cg_whsecrets s;
 	char s_mid[CG_ID_SIZE] = "";
+	bool s_bad = false;
 
 	if (db == NULL)
 		return;
@@ -514,7 +531,7 @@ claim_work(void *arg, void *thread_ctx)
 	}
 	memset(&s, 0, sizeof(s));
 	for (struct job *j = c->jobs; j; j = j->next)
-		prepare(c, db, j, &s, s_mid);
+		prepare(c, db, j, &s, s_mid, &s_bad);
 	OPENSSL_cleanse(&s, sizeof(s));
 }
 
@@ -542,8 +559,8 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Refuses a connection to any address the guard would refuse (defence in
- * depth behind the pinned CURLOPT_RESOLVE entry). */
+/* Refuses a connection to any address the guard would refuse: the check
+ * of the addresses a name resolves to, at the moment of use. */
 static curl_socket_t
 on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -973,16 +990,16 @@ claim_done(void *arg)
 		next = j->next;
 		j->next = NULL;
 		w->inflight++;
-		if (!j->prepared) {
-			w->refused++;
-			post_record(j);
-			continue;
-		}
-		if (w->stopping) {
+		if (j->release_ms > 0 || w->stopping) {
 			w->inflight--;
 			if (cg_pool_post(w->pool, release_work, release_done,
 			    j) != 0)
 				job_free(j);
+			continue;
+		}
+		if (!j->prepared) {
+			w->refused++;
+			post_record(j);
 			continue;
 		}
 		if (start_transfer(w, j, connect_ms) != 0) {
@@ -1011,7 +1028,9 @@ on_tick(evutil_socket_t fd, short what, void *ud)
 		return;
 	flush_records(w);
 	free_slots = (int)cfg->webhooks.max_inflight - w->inflight;
-	if (w->claiming || free_slots <= 0) {
+	/* Without the master key nothing can be signed: the deliveries wait
+	 * (claiming them would spend their attempts). */
+	if (w->claiming || free_slots <= 0 || w->box == NULL) {
 		kick(w, cfg->webhooks.poll_interval_ms);
 		return;
 	}
@@ -1182,8 +1201,9 @@ fail:
 	return NULL;
 }
 
-/* Hands rows back at a graceful stop so the next daemon need not wait for
- * their leases to end. */
+/* Hands rows back unsent, the attempt not spent: at a graceful stop (the
+ * next daemon need not wait for their leases to end), or when they cannot
+ * be signed (due again after release_ms). */
 static void
 release_work(void *arg, void *thread_ctx)
 {
@@ -1197,7 +1217,7 @@ release_work(void *arg, void *thread_ctx)
 	    "attempt_count = attempt_count - 1, next_attempt_at = ?, "
 	    "lease_owner = NULL, lease_until = NULL, updated_at = ? "
 	    "WHERE id = ? AND lease_epoch = ? AND status = 'SENDING'",
-	    "ttsu", cg_now_ms(), cg_now_ms(), j->id, j->epoch);
+	    "ttsu", cg_now_ms() + j->release_ms, cg_now_ms(), j->id, j->epoch);
 }
 
 static void

@@ -2,7 +2,6 @@
  * Outbound target guard: URL check, resolution, address policy.
  */
 #include <arpa/inet.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -170,57 +169,5 @@ cg_ssrf_check_url(const char *url, bool allow_private,
 		    "reserved address", t->host);
 		return -1;
 	}
-	return 0;
-}
-
-int
-cg_ssrf_resolve(const char *url, bool allow_private, struct cg_ssrf_target *t,
-    char *err, size_t errlen)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	char buf[INET6_ADDRSTRLEN];
-	int gai;
-
-	memset(t, 0, sizeof(*t));
-	if (url == NULL || parse_url(url, t, err, errlen) != 0)
-		return -1;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	gai = getaddrinfo(t->host, NULL, &hints, &res);
-	if (gai != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", t->host,
-		    gai_strerror(gai));
-		return -1;
-	}
-	/* Every answer must pass: a name with one private address among
-	 * public ones is refused, whichever the connect would have used. */
-	for (ai = res; ai; ai = ai->ai_next) {
-		const void *a = ai->ai_family == AF_INET ?
-		    (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr :
-		    (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-
-		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
-			continue;
-		if (inet_ntop(ai->ai_family, a, buf, sizeof(buf)) == NULL)
-			continue;
-		if (!allow_private && !cg_ssrf_addr_public(ai->ai_addr)) {
-			snprintf(err, errlen, "refused: %s resolves to %s, a "
-			    "loopback, private or reserved address", t->host,
-			    buf);
-			freeaddrinfo(res);
-			return -1;
-		}
-		if (t->addr[0] == '\0')
-			snprintf(t->addr, sizeof(t->addr),
-			    ai->ai_family == AF_INET6 ? "[%s]" : "%s", buf);
-	}
-	freeaddrinfo(res);
-	if (t->addr[0] == '\0') {
-		snprintf(err, errlen, "no usable address for %s", t->host);
-		return -1;
-	}
-	snprintf(t->resolve, sizeof(t->resolve), "%s:%d:%s", t->host, t->port,
-	    t->addr);
 	return 0;
 }

@@ -8,8 +8,6 @@
  * and checks every address libcurl is about to connect to in its socket
  * callback (cg_ssrf_addr_public): the address checked is the address
  * used, so a second, different DNS answer (rebinding) cannot get past.
- * cg_ssrf_resolve does the whole check up front (resolving the name and
- * checking every answer), for validating a URL when it is set.
  *
  * Refused unless webhooks.allow_private_targets: IPv4 0/8, 10/8,
  * 100.64/10 (CGNAT), 127/8, 169.254/16, 172.16/12, 192.0.0/24, 192.0.2/24,
@@ -33,8 +31,7 @@ bool cg_ssrf_addr_public(const struct sockaddr *sa);
 struct cg_ssrf_target {
 	char host[256];		/* as in the URL, brackets removed */
 	int port;
-	char addr[64];		/* the pinned numeric address */
-	char resolve[400];	/* CURLOPT_RESOLVE entry "host:port:addr" */
+	char addr[64];		/* a literal host's address, "" for a name */
 };
 
 /*
@@ -43,14 +40,6 @@ struct cg_ssrf_target {
  * are filled (t->addr for a literal). 0 or -1 with a reason in err.
  */
 int cg_ssrf_check_url(const char *url, bool allow_private,
-    struct cg_ssrf_target *t, char *err, size_t errlen);
-
-/*
- * Parses url, resolves its host (blocking: call it on a worker) and checks
- * every address unless allow_private. 0 with *t filled, or -1 with a short
- * reason in err ("refused: 127.0.0.1 is a loopback/private address" …).
- */
-int cg_ssrf_resolve(const char *url, bool allow_private,
     struct cg_ssrf_target *t, char *err, size_t errlen);
 
 #endif

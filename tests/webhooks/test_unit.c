@@ -76,23 +76,22 @@ Test(ssrf, urls)
 	struct cg_ssrf_target t;
 	char err[256];
 
-	cr_assert_eq(cg_ssrf_resolve("ftp://example.com/x", true, &t, err,
+	cr_assert_eq(cg_ssrf_check_url("ftp://example.com/x", true, &t, err,
 	    sizeof(err)), -1);
-	cr_assert_eq(cg_ssrf_resolve("http://u:p@127.0.0.1/x", true, &t, err,
+	cr_assert_eq(cg_ssrf_check_url("http://u:p@127.0.0.1/x", true, &t, err,
 	    sizeof(err)), -1);
-	cr_assert_eq(cg_ssrf_resolve("not a url", true, &t, err,
+	cr_assert_eq(cg_ssrf_check_url("not a url", true, &t, err,
 	    sizeof(err)), -1);
-	cr_assert_eq(cg_ssrf_resolve("http://127.0.0.1:9/x", false, &t, err,
+	cr_assert_eq(cg_ssrf_check_url("http://127.0.0.1:9/x", false, &t, err,
 	    sizeof(err)), -1);
 	cr_assert(strstr(err, "refused") != NULL, "%s", err);
-	cr_assert_eq(cg_ssrf_resolve("http://localhost:9/x", false, &t, err,
+	cr_assert_eq(cg_ssrf_check_url("http://[::1]:9/x", false, &t, err,
 	    sizeof(err)), -1);
-	cr_assert_eq(cg_ssrf_resolve("http://[::1]:9/x", false, &t, err,
-	    sizeof(err)), -1);
-	cr_assert_eq(cg_ssrf_resolve("http://127.0.0.1:9/x", true, &t, err,
+	cr_assert_eq(cg_ssrf_check_url("http://127.0.0.1:9/x", true, &t, err,
 	    sizeof(err)), 0);
-	cr_assert_str_eq(t.resolve, "127.0.0.1:9:127.0.0.1");
-	cr_assert_eq(cg_ssrf_resolve("https://[::1]/x", true, &t, err,
+	cr_assert_str_eq(t.addr, "127.0.0.1");
+	cr_assert_eq(t.port, 9);
+	cr_assert_eq(cg_ssrf_check_url("https://[::1]/x", true, &t, err,
 	    sizeof(err)), 0);
 	cr_assert_eq(t.port, 443);
 	cr_assert_str_eq(t.addr, "[::1]");
