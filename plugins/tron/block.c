@@ -263,13 +263,15 @@ trx_transfer(const json_t *tx, const char *txid, const struct tron_filter *f,
 	uint8_t raw[CGC_EVM_ADDR_LEN];
 	struct tron_transfer *t;
 	char to[CGC_TRON_ADDR_STRLEN];
+	int w;
 
 	if (hex_address(json_object_get(v, "to_address"), raw, to) < 0) {
 		*why = "TransferContract to_address is not a TRON address";
 		return -EINVAL;
 	}
-	if (!f->is_watched(f->ctx, to))
-		return 0;
+	/* 1 watched, 0 not, < 0 the host's error: returned at once. */
+	if ((w = f->is_watched(f->ctx, to)) <= 0)
+		return w;
 	amount = json_object_get(v, "amount");
 	if (!json_is_integer(amount) || json_integer_value(amount) < 0) {
 		*why = "TransferContract amount is not a non-negative integer";
@@ -314,6 +316,7 @@ failed_call(const json_t *tx, const char *txid, const struct tron_filter *f,
 	char amount[CGC_UNITS_STR_MAX], word[65];
 	const char *args;
 	struct tron_transfer *t;
+	int w;
 	size_t len;
 
 	if (data == NULL || ca == NULL ||
@@ -332,8 +335,10 @@ failed_call(const json_t *tx, const char *txid, const struct tron_filter *f,
 		args += 64;
 	} else
 		return 0;
-	if (word_address(args, to) < 0 || !f->is_watched(f->ctx, to))
+	if (word_address(args, to) < 0)
 		return 0;
+	if ((w = f->is_watched(f->ctx, to)) <= 0)
+		return w;
 	memcpy(word, args + 64, 64);
 	word[64] = '\0';
 	if (cgc_units_from_hex(word, amount, sizeof(amount), NULL) < 0 ||
@@ -361,6 +366,7 @@ log_transfer(const json_t *log, uint32_t position, const char *txid,
 	uint8_t token[CGC_EVM_ADDR_LEN];
 	char to[CGC_TRON_ADDR_STRLEN];
 	struct tron_transfer *t;
+	int w;
 
 	if (log_address(json_object_get(log, "address"), token) < 0) {
 		*why = "log address is not a contract address";
@@ -384,8 +390,8 @@ log_transfer(const json_t *log, uint32_t position, const char *txid,
 		*why = "malformed Transfer log of a watched token";
 		return -EINVAL;
 	}
-	if (!f->is_watched(f->ctx, to))
-		return 0;
+	if ((w = f->is_watched(f->ctx, to)) <= 0)
+		return w;
 	if ((t = add_transfer(b)) == NULL)
 		return -ENOMEM;
 	if (word_address(t1, t->from) < 0 ||
