@@ -543,7 +543,7 @@ user_delete_tx(struct cg_db *db, void *arg)
 {
 	struct cg_api_call *call = arg;
 	const char *id = cg_api_param(call, "id");
-	int64_t now = cg_now_ms(), n;
+	int64_t now = cg_now_ms(), n, one;
 	json_t *before, *after;
 	char iso[32];
 	int dberr;
@@ -553,7 +553,7 @@ user_delete_tx(struct cg_db *db, void *arg)
 	before = user_load(db, id, 1, &dberr);
 	if (!before)
 		return dberr ? CG_DB_ERR : 404;
-	n = cg_db_query_i64(db, &n, "SELECT 1 FROM merchants WHERE "
+	n = cg_db_query_i64(db, &one, "SELECT 1 FROM merchants WHERE "
 	    "user_id_live = ?", "s", id);
 	if (n != 0) {
 		json_decref(before);

@@ -175,22 +175,6 @@ invoice_row(struct cg_stmt *st, const void *arg)
 	return cg_invoice_row_json(st);
 }
 
-/* "2026-12-01T10:00:00Z", with optional ".fff": ms, or -1. */
-static int64_t
-parse_iso(const char *s)
-{
-	char buf[32];
-	size_t n = strlen(s);
-	int64_t ms;
-
-	if (n < 20 || n > 24 || s[10] != 'T' || s[n - 1] != 'Z')
-		return -1;
-	memcpy(buf, s, n - 1);
-	buf[n - 1] = '\0';
-	buf[10] = ' ';
-	return cg_db_parse_time(buf, &ms) == 0 ? ms : -1;
-}
-
 static void
 invoice_list_sql(struct cg_api_call *call, struct cg_db *db)
 {
@@ -214,7 +198,8 @@ invoice_list_sql(struct cg_api_call *call, struct cg_db *db)
 			cg_vld_error(&v, "status", "one of new, partially_paid, "
 			    "processing, settled, expired, invalid, cancelled");
 	}
-	if (after != NULL && (after_ms = parse_iso(after)) < 0)
+	/* (a date alone, 2026-12-01, is midnight UTC) */
+	if (after != NULL && cg_api_parse_time(after, &after_ms) != 0)
 		cg_vld_error(&v, "created_after", "an RFC 3339 UTC time "
 		    "(2026-12-01T10:00:00Z)");
 	if (order != NULL && strlen(order) > 255)
