@@ -236,6 +236,17 @@ webhooks_test(struct cg_api_call *call)
 
 /* ---- secrets ---- */
 
+/* In the rotation's transaction: no rotation without its audit entry. */
+static int
+rotate_audit(struct cg_db *db, void *arg)
+{
+	struct cg_api_call *call = arg;
+	const char *mid = cg_api_merchant_id(call);
+
+	return cg_api_audit(db, call, mid, "webhook_secret.rotate", "merchant",
+	    mid, NULL, NULL);
+}
+
 static void
 rotate_sql(struct cg_api_call *call, struct cg_db *db)
 {
@@ -253,7 +264,7 @@ rotate_sql(struct cg_api_call *call, struct cg_db *db)
 		return;
 	}
 	rc = cg_whsecret_rotate(db, cg_webhooks_box(whmod), mid, overlap, now,
-	    secret);
+	    secret, rotate_audit, call);
 	if (rc == 1) {
 		cg_api_set_not_found(call, "merchant");
 		return;
@@ -263,30 +274,31 @@ rotate_sql(struct cg_api_call *call, struct cg_db *db)
 		return;
 	}
 	cg_time_format_iso(now + overlap, until);
-	(void)cg_api_audit(db, call, mid, "webhook_secret.rotate", "merchant",
-	    mid, NULL, NULL);
 	cg_api_set_json(call, 201, json_pack("{s:s, s:s}", "secret", secret,
 	    "previous_secret_expires_at", until));
 	OPENSSL_cleanse(secret, sizeof(secret));
 }
 
-static void
-retire_sql(struct cg_api_call *call, struct cg_db *db)
+static int
+retire_tx(struct cg_db *db, void *arg)
 {
+	struct cg_api_call *call = arg;
 	const char *mid = cg_api_merchant_id(call);
 	int rc = cg_whsecret_retire_previous(db, mid, cg_now_ms());
 
-	if (rc == 1) {
-		cg_api_set_not_found(call, "merchant");
-		return;
-	}
-	if (rc != 0) {
-		cg_api_set_db_error(call, db);
-		return;
-	}
-	(void)cg_api_audit(db, call, mid, "webhook_secret.retire_previous",
-	    "merchant", mid, NULL, NULL);
+	if (rc != 0)
+		return rc == 1 ? 404 : CG_DB_ERR;
+	if (cg_api_audit(db, call, mid, "webhook_secret.retire_previous",
+	    "merchant", mid, NULL, NULL) != 0)
+		return CG_DB_ERR;
 	cg_api_set_json(call, 200, json_pack("{s:b}", "retired", 1));
+	return 0;
+}
+
+static void
+retire_sql(struct cg_api_call *call, struct cg_db *db)
+{
+	cg_api_tx(call, db, retire_tx, "merchant");
 }
 
 static void

@@ -295,7 +295,7 @@ ctl_work(void *arg, void *thread_ctx)
 			return;
 		}
 		rc = cg_whsecret_rotate(db, cg_webhooks_box(c->w), c->arg,
-		    c->overlap_ms, cg_now_ms(), secret);
+		    c->overlap_ms, cg_now_ms(), secret, NULL, NULL);
 		if (rc == 0)
 			c->result = json_pack("{s:s}", "secret", secret);
 		OPENSSL_cleanse(secret, sizeof(secret));

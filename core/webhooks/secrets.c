@@ -78,6 +78,8 @@ struct rotate_arg {
 	const char *merchant_id;
 	int64_t overlap_ms, now_ms;
 	char sealed[512];
+	int (*hook)(struct cg_db *, void *);
+	void *hook_arg;
 };
 
 static int
@@ -103,12 +105,15 @@ rotate_tx(struct cg_db *db, void *varg)
 	    a->now_ms, a->merchant_id);
 	if (n < 0)
 		return CG_DB_ERR;
-	return n == 0 ? 1 : 0;
+	if (n == 0)
+		return 1;
+	return a->hook != NULL && a->hook(db, a->hook_arg) != 0 ? CG_DB_ERR : 0;
 }
 
 int
 cg_whsecret_rotate(struct cg_db *db, const struct cg_secretbox *box,
-    const char *merchant_id, int64_t overlap_ms, int64_t now_ms, char *out)
+    const char *merchant_id, int64_t overlap_ms, int64_t now_ms, char *out,
+    int (*hook)(struct cg_db *db, void *arg), void *hook_arg)
 {
 	struct rotate_arg a;
 	int rc;
@@ -123,6 +128,8 @@ cg_whsecret_rotate(struct cg_db *db, const struct cg_secretbox *box,
 	a.merchant_id = merchant_id;
 	a.overlap_ms = overlap_ms;
 	a.now_ms = now_ms;
+	a.hook = hook;
+	a.hook_arg = hook_arg;
 	if (cg_webhook_secret_generate(out, CG_WEBHOOK_SECRET_LEN + 1) < 0)
 		return -1;
 	if (cg_secretbox_seal(box, merchant_id, out, strlen(out), a.sealed,

@@ -30,12 +30,15 @@ int cg_whsecrets_load(struct cg_db *db, const struct cg_secretbox *box,
 
 /* Makes a new secret for merchant_id, keeping the current one as the
  * previous secret for overlap_ms. The new secret's text is written to out
- * (CG_WEBHOOK_SECRET_LEN + 1 bytes). 0, 1 no such merchant, -1 error. */
+ * (CG_WEBHOOK_SECRET_LEN + 1 bytes). hook (may be NULL) runs inside the
+ * same transaction once the secret is stored (the caller's audit entry):
+ * non-zero rolls the rotation back. 0, 1 no such merchant, -1 error. */
 int cg_whsecret_rotate(struct cg_db *db, const struct cg_secretbox *box,
-    const char *merchant_id, int64_t overlap_ms, int64_t now_ms, char *out);
+    const char *merchant_id, int64_t overlap_ms, int64_t now_ms, char *out,
+    int (*hook)(struct cg_db *db, void *arg), void *hook_arg);
 
-/* Stops the previous secret signing now. 0 retired (or none), 1 no such
- * merchant, -1 error. */
+/* Stops the previous secret signing now (inside the caller's transaction
+ * when there is one). 0 retired (or none), 1 no such merchant, -1 error. */
 int cg_whsecret_retire_previous(struct cg_db *db, const char *merchant_id,
     int64_t now_ms);
 
