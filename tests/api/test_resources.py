@@ -362,10 +362,14 @@ def tenancy_checks(d, db):
     s, _, _ = d.http("GET", "/api/v1/merchant", headers=bearer(kb))
     check.eq(s, 200, "B's key still works")
     s, _, l = d.http("GET", "/api/v1/merchant/api-keys", headers=bearer(tok))
+    check.eq(s, 200, "A's key list")
     check(kbid not in [x["id"] for x in l.get("data", [])],
           "A's list has no B keys")
     s, _, _ = d.http("PATCH", "/api/v1/merchant", {"business_name": "A2"},
                      headers=bearer(ka))
+    check.eq(s, 200, "A's patch")
+    check.eq(db.scalar("SELECT business_name FROM merchants WHERE id = '%s'"
+                       % ma), "A2", "A's patch changed A")
     check.eq(db.scalar("SELECT business_name FROM merchants WHERE id = '%s'"
                        % mb), "B", "A's patch leaves B alone")
     for path in ("/api/v1/admin/merchants", "/api/v1/admin/users",
