@@ -185,7 +185,8 @@ evm_new_xfer(struct batch *b)
 	return &b->x[b->nx++];
 }
 
-/* Sets x->amount from a hex quantity; flags what no column can hold. */
+/* Sets x->amount from a hex quantity; flags what no column can hold and
+ * skips a zero amount. */
 int
 evm_set_amount(struct xfer *x, const char *hex)
 {
@@ -202,6 +203,10 @@ evm_set_amount(struct xfer *x, const char *hex)
 		return -EIO;
 	if (strlen(x->amount) > EVM_AMOUNT_DIGITS_MAX)
 		x->flags |= CG_TRANSFER_TOO_LARGE;
+	/* A zero-value transfer (address-poisoning spam) pays nothing and
+	 * must not turn an invoice partially paid: not reported, as TRON. */
+	if (strcmp(x->amount, "0") == 0)
+		x->skip = 1;
 	return 0;
 }
 

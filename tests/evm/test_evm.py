@@ -555,13 +555,15 @@ def anvil_tests(node):
     # token transfer to A1 (block-wide logIndex 1, receipt position 0),
     # a batch with a Note then transfers to A0, A1, OTHER, A0.
     start = node.head() + 1
-    h_native, h_mint, h_tok, h_batch = one_block(node, [
+    h_native, h_mint, h_tok, h_batch, h_zero = one_block(node, [
         lambda: node.send(A0, value=1234567890123456789, wait=False),
         lambda: node.send(token, call(MINT_SIG, OTHER, 5), wait=False),
         lambda: node.send(token, call(TRANSFER_SIG, A1, 2500000),
                           wait=False),
         lambda: node.send(token, batch_call(sig_batch, [A0, A1, OTHER, A0],
                                             [11, 22, 33, 44]), wait=False),
+        # zero-value Transfer to a watched address (address poisoning)
+        lambda: node.send(token, call(TRANSFER_SIG, A1, 0), wait=False),
     ])
     blk = node.head()
     check(blk == start, "all in one block")
@@ -587,6 +589,9 @@ def anvil_tests(node):
           [(1, A0, "11"), (2, A1, "22"), (4, A0, "44")],
           "batch positions within the receipt: %s" % bt)
     check(not [x for x in t if x["tx"] == h_mint], "unwatched mint ignored")
+    check(len(node.receipt(h_zero)["logs"]) == 1 and
+          not [x for x in t if x["tx"] == h_zero],
+          "a zero-value Transfer log pays nothing: not reported")
     bh = node.block(blk)["hash"]
     check(all(x["block_hash"] == bh and x["height"] == blk for x in t),
           "transfers carry the block hash")
