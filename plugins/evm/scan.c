@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "scan.h"
+#include "common/hash.h"
 
 /* A reply that makes no sense: logged, its URL backed off, -EIO. */
 int
@@ -28,18 +29,6 @@ evm_bad(struct evm *e, const char *what, uint64_t height)
 	return -EIO;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A 32-byte hash: "0x" + 64 hex digits, kept lower-case. */
 int
 evm_get_hash(const json_t *v, char out[EVM_HASH_STRLEN])
@@ -51,7 +40,7 @@ evm_get_hash(const json_t *v, char out[EVM_HASH_STRLEN])
 	out[0] = '0';
 	out[1] = 'x';
 	for (size_t i = 2; i < 66; i++) {
-		if (hexval(s[i]) < 0)
+		if (cgc_hex_value(s[i]) < 0)
 			return -EIO;
 		out[i] = (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] + 32 : s[i]);
 	}
@@ -82,8 +71,8 @@ evm_topic_addr(const char hash[EVM_HASH_STRLEN], char out[CGC_EVM_ADDR_STRLEN])
 		if (hash[i] != '0')
 			return -EINVAL;
 	for (size_t i = 0; i < CGC_EVM_ADDR_LEN; i++)
-		a[i] = (uint8_t)(hexval(hash[26 + 2 * i]) << 4 |
-		    hexval(hash[27 + 2 * i]));
+		a[i] = (uint8_t)(cgc_hex_value(hash[26 + 2 * i]) << 4 |
+		    cgc_hex_value(hash[27 + 2 * i]));
 	return cgc_evm_address_format(a, out) < 0 ? -EIO : 0;
 }
 
