@@ -153,9 +153,14 @@ load_one(struct cg_api_call *call, struct cg_db *db, const char *id)
 static void
 get_sql(struct cg_api_call *call, struct cg_db *db)
 {
-	json_t *o = load_one(call, db, cg_api_param(call, "id"));
+	const char *id = cg_api_param(call, "id");
+	json_t *o;
 
-	if (o)
+	if (!cg_id_valid(id)) {
+		cg_api_set_not_found(call, "delivery");
+		return;
+	}
+	if ((o = load_one(call, db, id)) != NULL)
 		cg_api_set_json(call, 200, o);
 }
 
@@ -164,9 +169,14 @@ redeliver_sql(struct cg_api_call *call, struct cg_db *db)
 {
 	const char *id = cg_api_param(call, "id");
 	json_t *o;
-	int rc = cg_webhooks_redeliver(db, cg_api_merchant_id(call), id,
-	    cg_now_ms());
+	int rc;
 
+	if (!cg_id_valid(id)) {
+		cg_api_set_not_found(call, "delivery");
+		return;
+	}
+	rc = cg_webhooks_redeliver(db, cg_api_merchant_id(call), id,
+	    cg_now_ms());
 	if (rc < 0) {
 		cg_api_set_db_error(call, db);
 		return;
@@ -183,28 +193,6 @@ redeliver_sql(struct cg_api_call *call, struct cg_db *db)
 	o = load_one(call, db, id);
 	if (o)
 		cg_api_set_json(call, 202, o);
-}
-
-static void
-with_id(struct cg_api_call *call, cg_api_sql_fn fn)
-{
-	if (!cg_id_valid(cg_api_param(call, "id"))) {
-		cg_api_reply_problem(call, 404, "No delivery with this id.");
-		return;
-	}
-	cg_api_sql(call, fn, NULL);
-}
-
-static void
-delivery_get(struct cg_api_call *call)
-{
-	with_id(call, get_sql);
-}
-
-static void
-delivery_redeliver(struct cg_api_call *call)
-{
-	with_id(call, redeliver_sql);
 }
 
 /* ---- test event ---- */
@@ -226,12 +214,6 @@ test_sql(struct cg_api_call *call, struct cg_db *db)
 	}
 	cg_api_set_json(call, 202, json_pack("{s:s, s:s}", "event_id", evt,
 	    "type", CG_EVENT_TEST));
-}
-
-static void
-webhooks_test(struct cg_api_call *call)
-{
-	cg_api_sql(call, test_sql, NULL);
 }
 
 /* ---- secrets ---- */
@@ -301,20 +283,11 @@ retire_sql(struct cg_api_call *call, struct cg_db *db)
 	cg_api_tx(call, db, retire_tx, "merchant");
 }
 
-static void
-secret_rotate(struct cg_api_call *call)
-{
-	cg_api_sql(call, rotate_sql, NULL);
-}
-
-static void
-secret_retire(struct cg_api_call *call)
-{
-	cg_api_sql(call, retire_sql, NULL);
-}
-
 #define R(m, p, n, fn, f) \
 	if ((rc = cg_api_route(api, m, p, n, fn, f)) != 0) return rc
+/* Routes that are only SQL: one pool hop with the authentication. */
+#define RS(m, p, n, fn, f) \
+	if ((rc = cg_api_route_sql(api, m, p, n, fn, f)) != 0) return rc
 
 int
 cg_api_webhooks_routes(struct cg_api *api, struct cg_webhooks *w)
@@ -324,17 +297,17 @@ cg_api_webhooks_routes(struct cg_api *api, struct cg_webhooks *w)
 	whmod = w;
 	R("GET", "/api/v1/webhooks/deliveries", "webhooks.deliveries.list",
 	    deliveries_list, CG_API_MERCHANT);
-	R("GET", "/api/v1/webhooks/deliveries/{id}", "webhooks.deliveries.get",
-	    delivery_get, CG_API_MERCHANT);
-	R("POST", "/api/v1/webhooks/deliveries/{id}/redeliver",
-	    "webhooks.deliveries.redeliver", delivery_redeliver,
+	RS("GET", "/api/v1/webhooks/deliveries/{id}",
+	    "webhooks.deliveries.get", get_sql, CG_API_MERCHANT);
+	RS("POST", "/api/v1/webhooks/deliveries/{id}/redeliver",
+	    "webhooks.deliveries.redeliver", redeliver_sql,
 	    CG_API_MERCHANT | CG_API_IDEMPOTENT);
-	R("POST", "/api/v1/webhooks/test", "webhooks.test", webhooks_test,
+	RS("POST", "/api/v1/webhooks/test", "webhooks.test", test_sql,
 	    CG_API_MERCHANT | CG_API_IDEMPOTENT);
 	/* Not idempotent: a stored reply would keep the secret in clear. */
-	R("POST", "/api/v1/merchant/webhook-secret/rotate",
-	    "merchant.webhook_secret.rotate", secret_rotate, CG_API_MERCHANT);
-	R("POST", "/api/v1/merchant/webhook-secret/retire-previous",
-	    "merchant.webhook_secret.retire", secret_retire, CG_API_MERCHANT);
+	RS("POST", "/api/v1/merchant/webhook-secret/rotate",
+	    "merchant.webhook_secret.rotate", rotate_sql, CG_API_MERCHANT);
+	RS("POST", "/api/v1/merchant/webhook-secret/retire-previous",
+	    "merchant.webhook_secret.retire", retire_sql, CG_API_MERCHANT);
 	return 0;
 }
