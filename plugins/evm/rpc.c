@@ -150,7 +150,7 @@ take_reply(struct evm_rpc *r, struct evm_rpc_url *u, json_t *reply,
 		r->api->log(r->host, CG_PLUGIN_LOG_WARN, "rpc error url=\"%s\" "
 		    "code=%lld message=\"%s\"", u->label, (long long)
 		    json_integer_value(json_object_get(err, "code")), text);
-		return -EIO;
+		return -EREMOTEIO;	/* an answer, not a broken reply */
 	}
 	if ((res = json_object_get(reply, "result")) == NULL)
 		return -EIO;
@@ -362,13 +362,16 @@ exchange(struct evm_rpc *r, const char *body, size_t n, int single,
 			if (rc == -ENOMEM || rc == -ECANCELED ||
 			    rc == -EMSGSIZE)
 				return rc;
-			mark_failed(r, u);
+			/* A JSON-RPC error answer (logged with its code): the
+			 * node works, another may still answer; no backoff. */
+			if (rc != -EREMOTEIO)
+				mark_failed(r, u);
 		}
 	}
 	if (!tried)
 		r->api->log(r->host, CG_PLUGIN_LOG_ERROR, "rpc no usable url "
 		    "(every url refused for its chain id)");
-	return rc == -EINVAL ? -EIO : rc;
+	return rc == -EINVAL || rc == -EREMOTEIO ? -EIO : rc;
 }
 
 int
