@@ -202,14 +202,9 @@ merchant_create_tx(struct cg_db *db, void *arg)
 	    now) < 0)
 		return CG_DB_ERR;
 	after = cg_api_merchant_load(call, db, m->id, 0, &dberr);
-	if (!after)
+	if (!after || cg_api_audit_reply(db, call, m->id, "CREATE", "merchant",
+	    m->id, NULL, after, 201) != 0)
 		return CG_DB_ERR;
-	if (cg_api_audit(db, call, m->id, "CREATE", "merchant", m->id, NULL,
-	    after) != 0) {
-		json_decref(after);
-		return CG_DB_ERR;
-	}
-	cg_api_set_json(call, 201, after);
 	return cg_api_idem_save(db, call, "merchant", m->id);
 }
 
@@ -406,14 +401,9 @@ user_create_tx(struct cg_db *db, void *arg)
 	    now) < 0)
 		return CG_DB_ERR;
 	after = user_load(db, u->id, 0, &dberr);
-	if (!after)
+	if (!after || cg_api_audit_reply(db, call, NULL, "CREATE", "user",
+	    u->id, NULL, after, 201) != 0)
 		return CG_DB_ERR;
-	if (cg_api_audit(db, call, NULL, "CREATE", "user", u->id, NULL,
-	    after) != 0) {
-		json_decref(after);
-		return CG_DB_ERR;
-	}
-	cg_api_set_json(call, 201, after);
 	return cg_api_idem_save(db, call, "user", u->id);
 }
 
@@ -507,14 +497,8 @@ user_patch_tx(struct cg_db *db, void *arg)
 	after = user_load(db, id, 0, &dberr);
 	if (!after)
 		goto fail;
-	if (cg_api_audit(db, call, NULL, "UPDATE", "user", id, before,
-	    after) != 0) {
-		json_decref(after);
-		goto fail;
-	}
-	json_decref(before);
-	cg_api_set_json(call, 200, after);
-	return 0;
+	return cg_api_audit_reply(db, call, NULL, "UPDATE", "user", id, before,
+	    after, 200);
 fail:
 	json_decref(before);
 	return CG_DB_ERR;

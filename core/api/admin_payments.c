@@ -174,12 +174,12 @@ resolve_tx(struct cg_db *db, void *arg)
 		goto done;
 	}
 	after = payment_load(db, id, &dberr);
-	if (!after || cg_api_audit(db, call, json_string_value(
-	    json_object_get(after, "merchant_id")), "RESOLVE", "transaction",
-	    id, before, after) != 0)
+	if (!after)
 		goto done;
-	cg_api_set_json(call, 200, json_incref(after));
-	rc = 0;
+	/* Consumes before and after. */
+	return cg_api_audit_reply(db, call, json_string_value(json_object_get(
+	    after, "merchant_id")), "RESOLVE", "transaction", id, before, after,
+	    200);
 done:
 	json_decref(before);
 	json_decref(after);

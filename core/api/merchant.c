@@ -242,15 +242,12 @@ merchant_patch_tx(struct cg_db *db, void *arg)
 		return CG_DB_ERR;
 	}
 	after = cg_api_merchant_load(call, db, t->id, 0, &dberr);
-	if (!after || cg_api_audit(db, call, t->id, "UPDATE", "merchant",
-	    t->id, before, after) != 0) {
+	if (!after) {
 		json_decref(before);
-		json_decref(after);
 		return CG_DB_ERR;
 	}
-	json_decref(before);
-	cg_api_set_json(call, 200, after);
-	return 0;
+	return cg_api_audit_reply(db, call, t->id, "UPDATE", "merchant", t->id,
+	    before, after, 200);
 }
 
 void
@@ -367,15 +364,12 @@ settings_patch_tx(struct cg_db *db, void *arg)
 		return CG_DB_ERR;
 	}
 	after = settings_load(call, db, 0, &dberr);
-	if (!after || cg_api_audit(db, call, mid, "UPDATE",
-	    "merchant_settings", mid, before, after) != 0) {
+	if (!after) {
 		json_decref(before);
-		json_decref(after);
 		return CG_DB_ERR;
 	}
-	json_decref(before);
-	cg_api_set_json(call, 200, after);
-	return 0;
+	return cg_api_audit_reply(db, call, mid, "UPDATE", "merchant_settings",
+	    mid, before, after, 200);
 }
 
 static void

@@ -126,13 +126,8 @@ register_answer(struct cg_db *db, struct reg *r)
 		    "index", i, "path", p, "address", r->addr[i]));
 	}
 	json_object_set_new(w, "first_addresses", first);
-	if (cg_api_audit(db, r->call, mid, "CREATE", "wallet", r->id, NULL,
-	    w) != 0) {
-		json_decref(w);
-		return CG_DB_ERR;
-	}
-	cg_api_set_json(r->call, 201, w);
-	return 0;
+	return cg_api_audit_reply(db, r->call, mid, "CREATE", "wallet", r->id,
+	    NULL, w, 201);
 }
 
 static int
@@ -388,9 +383,12 @@ patch_tx(struct cg_db *db, void *arg)
 {
 	struct patch *p = arg;
 	const char *mid = cg_api_merchant_id(p->call);
-	json_t *w = NULL;
+	json_t *before = NULL, *w = NULL;
 	int64_t n;
 
+	/* The wallet as it was, for the audit entry (0: answered below). */
+	if (wallet_json(db, mid, p->id, &before) < 0)
+		return CG_DB_ERR;
 	n = cg_db_run(db, "UPDATE wallets SET "
 	    "auto_withdraw_enabled = IF(? = 1, ?, auto_withdraw_enabled), "
 	    "is_active = IF(? = 1, ?, is_active), "
@@ -405,20 +403,16 @@ patch_tx(struct cg_db *db, void *arg)
 	    (int64_t)given(p->thr), p->thr == CG_VLD_SET ? p->threshold : NULL,
 	    (int64_t)given(p->low), p->low == CG_VLD_SET ? p->low_balance :
 	    NULL, cg_now_ms(), p->id, mid);
-	/* 4025: a CHECK constraint refused the row. */
-	if (n < 0)
-		return cg_db_errno(db) == 4025 ? PATCH_INCOMPLETE : CG_DB_ERR;
-	if (n == 0)
-		return PATCH_NOT_FOUND;
-	if (wallet_json(db, mid, p->id, &w) != 1)
-		return CG_DB_ERR;
-	if (cg_api_audit(db, p->call, mid, "UPDATE", "wallet", p->id, NULL,
-	    w) != 0) {
-		json_decref(w);
-		return CG_DB_ERR;
+	if (n <= 0 || wallet_json(db, mid, p->id, &w) != 1) {
+		json_decref(before);
+		/* 4025: a CHECK constraint refused the row. */
+		if (n < 0)
+			return cg_db_errno(db) == 4025 ? PATCH_INCOMPLETE :
+			    CG_DB_ERR;
+		return n == 0 ? PATCH_NOT_FOUND : CG_DB_ERR;
 	}
-	cg_api_set_json(p->call, 200, w);
-	return 0;
+	return cg_api_audit_reply(db, p->call, mid, "UPDATE", "wallet", p->id,
+	    before, w, 200);
 }
 
 /* A decimal setting at the currency's decimals, as DECIMAL(36,18) text. */

@@ -131,6 +131,12 @@ try:
         check.eq(b.get("auto_withdraw"), {"enabled": True, "address": dest,
                  "threshold": "10.50000000"}, "auto-withdraw stored")
         check.eq(b.get("low_balance_threshold"), "0.00000001", "low balance")
+        check.eq(db.sql("SELECT JSON_VALUE(old_values, "
+                        "'$.auto_withdraw.enabled'), JSON_VALUE(new_values, "
+                        "'$.auto_withdraw.enabled') FROM audit_logs WHERE "
+                        "entity_id = '%s' AND action = 'UPDATE'"
+                        % wallet_tst), [["0", "1"]],
+                 "the wallet change audited with before and after")
         st, _, _ = api("PATCH", wp, {"auto_withdraw_enabled": False}, key=kb)
         check.eq(st, 404, "tenancy: PATCH another merchant's wallet")
 
