@@ -112,6 +112,7 @@ def usage_checks(d, db, mid, kid, slow_mid):
         check.eq(int(r[2]), 6, "6 requests counted")
         check.eq(int(r[5]), 2, "2 rate limited")
         check.eq(int(r[4]), 2, "client errors")
+        check.eq(int(r[3]), 2, "error count (the two 429s)")
         check.eq(r[6], "1", "daily bucket is the hour's day")
     n = db.scalar("SELECT usage_count FROM api_keys WHERE id = '%s'" % kid)
     check.eq(n, "2", "key usage counted (2 accepted requests), in batches")

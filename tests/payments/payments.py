@@ -105,7 +105,5 @@ def daemon(db, seed=True, state=None, max_age_s=900, development=True,
                           "test_clock": development}})
 
 
-def auth(key, extra=None):
-    h = {"Authorization": "Bearer " + key}
-    h.update(extra or {})
-    return h
+# The Authorization header of an API key (and any extra headers).
+auth = apitest.bearer
